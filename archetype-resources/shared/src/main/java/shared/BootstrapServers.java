@@ -1,0 +1,36 @@
+package ${package}.shared;
+
+import java.util.Map;
+
+/**
+ * Where an app finds the broker, and why there.
+ *
+ * <p>In a container (docker-compose.yml sets {@code KAFKA_BOOTSTRAP_SERVERS=kafka:${kafkaInsidePort}}) the app uses
+ * the INSIDE listener; on the host, with nothing set, it uses the OUTSIDE listener that
+ * docker-compose.broker.yml publishes: {@value #HOST_DEFAULT}. This replaces the original note's
+ * {@code IN_CONTAINER=YES} switch with the variable that holds the address itself.
+ */
+public record BootstrapServers(String address, String source) {
+
+    public static final String ENV_VARIABLE = "KAFKA_BOOTSTRAP_SERVERS";
+    /** The OUTSIDE listener, as advertised to clients on the host. */
+    public static final String HOST_DEFAULT = "${kafkaOutsideHost}:${kafkaOutsidePort}";
+
+    public static BootstrapServers fromEnvironment() {
+        return resolve(System.getenv());
+    }
+
+    public static BootstrapServers resolve(Map<String, String> environment) {
+        String fromEnv = environment.get(ENV_VARIABLE);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return new BootstrapServers(fromEnv.trim(), "environment variable " + ENV_VARIABLE);
+        }
+        return new BootstrapServers(HOST_DEFAULT,
+                "default for apps on the host (OUTSIDE listener; " + ENV_VARIABLE + " is not set)");
+    }
+
+    /** The start-up line, like the original note's {@code broker url : ...}. */
+    public String describe() {
+        return "Kafka bootstrap servers: " + address + " (from " + source + ")";
+    }
+}

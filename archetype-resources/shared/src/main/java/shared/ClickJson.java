@@ -1,0 +1,209 @@
+package ${package}.shared;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The JSON form of clicks, both ways, with the validation rules in one place.
+ *
+ * <ul>
+ *   <li>{@link #readTree(byte[])} and {@link #clickFromRequest}: what the browser posts;</li>
+ *   <li>{@link #toBytes(ClickEvent)}: the record value on the topic;</li>
+ *   <li>{@link #fromBytes(byte[])}: what the consumer decodes, with the same rules plus
+ *       {@code eventId} and {@code timestamp}.</li>
+ * </ul>
+ */
+public final class ClickJson {
+
+    /** Longest string accepted in any field: ids, URLs and extras are short; a 1 MB "itemId" is an attack. */
+    public static final int MAX_STRING_LENGTH = 2048;
+    /** Deepest nesting accepted: a click is flat; deep nesting only burns the parser's stack. */
+    public static final int MAX_NESTING_DEPTH = 16;
+
+    private static final Set<String> KNOWN_FIELDS =
+            Set.of("eventId", "timestamp", "itemId", "userId", "sessionId", "page", "referrer");
+
+    private static final JsonMapper MAPPER = JsonMapper.builder(
+                    new com.fasterxml.jackson.core.JsonFactoryBuilder()
+                            .streamReadConstraints(StreamReadConstraints.builder()
+                                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                                    .maxStringLength(64 * 1024)
+                                    .build())
+                            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                            .build())
+            // A body like {"itemId":"a"} {"itemId":"b"} is malformed, not two clicks.
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private ClickJson() {
+    }
+
+    /** Parses a request body; malformed JSON becomes an {@link InvalidClickException} naming the spot. */
+    public static JsonNode readTree(byte[] body) throws InvalidClickException {
+        try {
+            JsonNode node = MAPPER.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw new InvalidClickException("the body is empty: send a click as a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new InvalidClickException("malformed JSON: " + e.getOriginalMessage()
+                    + " (at character " + e.getLocation().getCharOffset() + ")", e);
+        } catch (IOException e) {
+            throw new InvalidClickException("unreadable body: " + e.getMessage(), e);
+        }
+    }
+
+    /** Validates one click object from a request and completes it with an event id and a timestamp. */
+    public static ClickEvent clickFromRequest(JsonNode node, UUID eventId, Instant timestamp)
+            throws InvalidClickException {
+        ObjectNode click = requireObject(node);
+        if (click.has("eventId") || click.has("timestamp")) {
+            throw new InvalidClickException("eventId and timestamp are set by the server: leave them out");
+        }
+        return build(click, eventId, timestamp);
+    }
+
+    /** Decodes a record value written by {@link #toBytes(ClickEvent)}. */
+    public static ClickEvent fromBytes(byte[] value) throws InvalidClickException {
+        if (value == null) {
+            throw new InvalidClickException("the record has no value");
+        }
+        ObjectNode click = requireObject(readTree(value));
+        UUID eventId;
+        Instant timestamp;
+        try {
+            eventId = UUID.fromString(requiredString(click, "eventId"));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidClickException("eventId must be a UUID");
+        }
+        try {
+            timestamp = Instant.parse(requiredString(click, "timestamp"));
+        } catch (DateTimeParseException e) {
+            throw new InvalidClickException("timestamp must be an ISO-8601 instant such as 2024-04-01T12:00:00Z");
+        }
+        return build(click, eventId, timestamp);
+    }
+
+    public static byte[] toBytes(ClickEvent event) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("eventId", event.eventId().toString());
+        node.put("timestamp", event.timestamp().toString());
+        node.put("itemId", event.itemId());
+        putIfPresent(node, "userId", event.userId());
+        putIfPresent(node, "sessionId", event.sessionId());
+        putIfPresent(node, "page", event.page());
+        putIfPresent(node, "referrer", event.referrer());
+        event.extra().forEach(node::set);
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a ClickEvent always serializes", e);
+        }
+    }
+
+    /** The shared mapper, for other small JSON documents (answers, errors, sink lines). */
+    public static JsonMapper mapper() {
+        return MAPPER;
+    }
+
+    private static ClickEvent build(ObjectNode click, UUID eventId, Instant timestamp)
+            throws InvalidClickException {
+        String itemId = requiredString(click, "itemId");
+        String userId = optionalString(click, "userId");
+        String sessionId = optionalString(click, "sessionId");
+        if (userId == null && sessionId == null) {
+            throw new InvalidClickException("a click needs userId or sessionId (a non-empty string)");
+        }
+        Map<String, JsonNode> extra = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> field : click.properties()) {
+            if (!KNOWN_FIELDS.contains(field.getKey())) {
+                checkExtra(field.getKey(), field.getValue());
+                extra.put(field.getKey(), field.getValue());
+            }
+        }
+        return new ClickEvent(eventId, timestamp, itemId, userId, sessionId,
+                optionalString(click, "page"), optionalString(click, "referrer"), extra);
+    }
+
+    private static ObjectNode requireObject(JsonNode node) throws InvalidClickException {
+        if (!(node instanceof ObjectNode object)) {
+            throw new InvalidClickException("a click must be a JSON object, got " + describe(node.getNodeType()));
+        }
+        return object;
+    }
+
+    private static String requiredString(ObjectNode click, String field) throws InvalidClickException {
+        String value = optionalString(click, field);
+        if (value == null) {
+            throw new InvalidClickException(field + " is missing: it is required (a non-empty string)");
+        }
+        return value;
+    }
+
+    private static String optionalString(ObjectNode click, String field) throws InvalidClickException {
+        JsonNode value = click.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new InvalidClickException(field + " must be a string, got " + describe(value.getNodeType()));
+        }
+        String text = value.textValue();
+        if (text.isBlank()) {
+            throw new InvalidClickException(field + " must not be empty");
+        }
+        if (text.length() > MAX_STRING_LENGTH) {
+            throw new InvalidClickException(field + " is " + text.length() + " characters long; the limit is "
+                    + MAX_STRING_LENGTH);
+        }
+        return text;
+    }
+
+    private static void checkExtra(String name, JsonNode value) throws InvalidClickException {
+        if (name.length() > 64) {
+            throw new InvalidClickException("field name '" + name.substring(0, 64) + "...' is longer than 64 characters");
+        }
+        if (value.isTextual() && value.textValue().length() > MAX_STRING_LENGTH) {
+            throw new InvalidClickException(name + " is " + value.textValue().length()
+                    + " characters long; the limit is " + MAX_STRING_LENGTH);
+        }
+        if (value.isContainerNode() && value.toString().length() > MAX_STRING_LENGTH) {
+            throw new InvalidClickException(name + " is larger than " + MAX_STRING_LENGTH + " characters of JSON");
+        }
+    }
+
+    private static void putIfPresent(ObjectNode node, String field, String value) {
+        if (value != null) {
+            node.put(field, value);
+        }
+    }
+
+    private static String describe(JsonNodeType type) {
+        return switch (type) {
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case STRING -> "a string";
+            case NULL -> "null";
+            default -> type.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

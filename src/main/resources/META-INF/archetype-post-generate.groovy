@@ -1,0 +1,118 @@
+/*
+ * Runs after the archetype plugin has written the project.
+ *
+ * 1. Validates the properties. The plugin checks validationRegex only in interactive mode, so this is
+ *    where bad values are caught for `-B` and for archetype.properties files. On any problem the generated
+ *    directory is removed (nothing half-made stays behind) and generation fails with every problem listed,
+ *    each naming the property, the value, the rule and a fix.
+ * 2. Finishes what the plugin cannot do: keeps the compose file of the chosen broker mode, writes a KRaft
+ *    cluster id into .env, and restores the executable bit of mvnw.
+ */
+import java.nio.ByteBuffer
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.StandardCopyOption
+
+Path projectDir = Path.of(request.outputDirectory, request.artifactId)
+Properties props = request.properties
+
+List<String> problems = ClicklogProperties.problems(props)
+if (!problems.isEmpty()) {
+    deleteTree(projectDir)
+    String message = "Invalid archetype properties, nothing was generated:\n" +
+            problems.collect { "  - " + it }.join("\n") + "\n"
+    System.err.println(message)
+    throw new IllegalArgumentException(message)
+}
+
+String mode = props.getProperty('brokerMode')
+Path chosen = projectDir.resolve("docker-compose.broker.${mode}.yml")
+Files.move(chosen, projectDir.resolve('docker-compose.broker.yml'), StandardCopyOption.REPLACE_EXISTING)
+['kraft', 'zookeeper'].each { Files.deleteIfExists(projectDir.resolve("docker-compose.broker.${it}.yml")) }
+
+Path env = projectDir.resolve('.env')
+Files.writeString(env, Files.readString(env).replace('__KAFKA_CLUSTER_ID__', newClusterId()))
+
+['mvnw'].each { projectDir.resolve(it).toFile().setExecutable(true, false) }
+
+/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
+static String newClusterId() {
+    UUID uuid = UUID.randomUUID()
+    ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.mostSignificantBits).putLong(uuid.leastSignificantBits)
+    return Base64.urlEncoder.withoutPadding().encodeToString(bytes.array())
+}
+
+static void deleteTree(Path dir) {
+    if (Files.exists(dir)) {
+        Files.walk(dir).sorted(Comparator.reverseOrder()).forEach { Files.delete(it) }
+    }
+}
+
+/** The validation rules, one place; src/test/java tests them through the same file. */
+class ClicklogProperties {
+    static final List<String> PORTS = ['kafkaOutsidePort', 'kafkaInsidePort', 'kafkaControllerPort',
+                                       'zookeeperPort', 'webPort']
+    static final Set<String> JAVA_KEYWORDS = ('abstract assert boolean break byte case catch char class const ' +
+            'continue default do double else enum extends final finally float for goto if implements import ' +
+            'instanceof int interface long native new package private protected public return short static ' +
+            'strictfp super switch synchronized this throw throws transient try void volatile while true false ' +
+            'null _ var record yield sealed permits non-sealed').split(' ') as Set
+
+    static List<String> problems(Properties props) {
+        List<String> problems = []
+        Map<Integer, String> portOwners = [:]
+        PORTS.each { name ->
+            String value = props.getProperty(name)
+            Integer port = value ==~ /[0-9]{1,5}/ ? Integer.valueOf(value) : null
+            if (port == null || port < 1 || port > 65535) {
+                problems << "${name}='${value}': a port must be an integer from 1 to 65535 (for example -D${name}=${defaultPort(name)})"
+            } else if (portOwners.containsKey(port)) {
+                problems << "${name}='${value}': the same port as ${portOwners[port]}; every port must be different (choose another -D${name})"
+            } else {
+                portOwners[port] = name
+            }
+        }
+
+        String mode = props.getProperty('brokerMode')
+        if (!(mode in ['kraft', 'zookeeper'])) {
+            problems << "brokerMode='${mode}': must be kraft or zookeeper (-DbrokerMode=kraft)"
+        }
+
+        String topic = props.getProperty('topic')
+        if (topic == null || !(topic ==~ /[a-zA-Z0-9._-]+/) || topic in ['.', '..']) {
+            problems << "topic='${topic}': a Kafka topic name uses only letters, digits, '.', '_' and '-', and is not '.' or '..' (for example -Dtopic=clicklog)"
+        } else if (topic.length() > 245) {
+            problems << "topic='${topic}': at most 245 characters, so that its dead-letter topic '<topic>.dlq' stays within Kafka's 249"
+        } else if (topic.startsWith('__')) {
+            problems << "topic='${topic}': names starting with '__' are reserved for Kafka's internal topics"
+        }
+
+        String pkg = props.getProperty('package')
+        List<String> segments = pkg == null ? [] : pkg.split('\\.', -1) as List
+        if (pkg == null || segments.any { !(it ==~ /[A-Za-z_$][A-Za-z0-9_$]*/) || it in JAVA_KEYWORDS }) {
+            problems << "package='${pkg}': must be a Java package name, dot-separated identifiers that are not keywords (for example -Dpackage=com.example.clicks)"
+        }
+
+        String host = props.getProperty('kafkaOutsideHost')
+        if (!validHost(host)) {
+            problems << "kafkaOutsideHost='${host}': must be a host name (letters, digits, '-', dot-separated labels of at most 63 characters) or an IPv4 address; it is advertised to clients on the host (for example -DkafkaOutsideHost=localhost)"
+        }
+        return problems
+    }
+
+    static boolean validHost(String host) {
+        if (host == null || host.isEmpty() || host.length() > 253) {
+            return false
+        }
+        if (host ==~ /[0-9.]+/) {
+            List<String> octets = host.split('\\.', -1) as List
+            return octets.size() == 4 && octets.every { it ==~ /[0-9]{1,3}/ && Integer.parseInt(it) <= 255 }
+        }
+        return host.split('\\.', -1).every { it ==~ /[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/ }
+    }
+
+    static String defaultPort(String name) {
+        [kafkaOutsidePort: '9092', kafkaInsidePort: '9093', kafkaControllerPort: '9094',
+         zookeeperPort: '2181', webPort: '8000'][name]
+    }
+}
