@@ -16,6 +16,13 @@ public record BootstrapServers(String address, String source) {
     /** The OUTSIDE listener, as advertised to clients on the host. */
     public static final String HOST_DEFAULT = "${kafkaOutsideHost}:${kafkaOutsidePort}";
 
+    /**
+     * Checks the listeners from where the app runs; the command names {@code ListenerDoctor} in this one place,
+     * so every hint printed by the apps stays right if it moves.
+     */
+    public static final String LISTENER_DOCTOR_COMMAND =
+            "./mvnw -q -pl shared exec:java -Dexec.mainClass=${package}.shared.ListenerDoctor";
+
     public static BootstrapServers fromEnvironment() {
         return resolve(System.getenv());
     }
@@ -27,6 +34,13 @@ public record BootstrapServers(String address, String source) {
         }
         return new BootstrapServers(HOST_DEFAULT,
                 "default for apps on the host (OUTSIDE listener; " + ENV_VARIABLE + " is not set)");
+    }
+
+    /** What to tell the user when the broker does not answer: which address, from where, and what to run. */
+    public String unreachableHint() {
+        return "Kafka at " + address + " (from " + source + ") did not answer. Is the broker up, and is "
+                + address + " the listener advertised for this side (host or container)? Check with: "
+                + LISTENER_DOCTOR_COMMAND;
     }
 
     /** The start-up line, like the original note's {@code broker url : ...}. */
