@@ -1,0 +1,267 @@
+package io.github.clicklog.archetype;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Element;
+
+/**
+ * What a user would check in a generated project, as lists of problems (empty = fine). The unit tests run
+ * these on trees rendered by {@link ArchetypeRenderer}; the invoker ITs' verify.groovy run them on trees the
+ * real plugin generated and built.
+ */
+public final class GeneratedProjectChecks {
+    /** Archetype properties whose names must never reach a generated file as an unresolved reference. */
+    private static final Pattern PROPERTY_REFERENCE = Pattern.compile(
+            "\\$!?\\{?(groupId|artifactId|package|packageInPathFormat|brokerMode|kafkaOutsidePort|kafkaInsidePort"
+                    + "|kafkaControllerPort|zookeeperPort|kafkaOutsideHost|webPort|topic)\\b\\}?");
+    /** A build-time token of the archetype's own pom (@kafka.version@) that filtering missed. */
+    private static final Pattern BUILD_TOKEN = Pattern.compile("@[a-z][A-Za-z0-9]*(?:[.-][A-Za-z0-9]+)+@");
+
+    private GeneratedProjectChecks() {
+    }
+
+    /** Throws one AssertionError listing every problem (for verify.groovy and tests). */
+    public static void assertNone(String what, List<String> problems) {
+        if (!problems.isEmpty()) {
+            throw new AssertionError(what + ":\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    /** Files a user needs right after generation, and what the post-generate script must have done. */
+    public static List<String> layout(Path project) {
+        List<String> problems = new ArrayList<>();
+        for (String file : List.of("pom.xml", "mvnw", "mvnw.cmd", ".mvn/wrapper/maven-wrapper.properties", ".gitignore",
+                ".dockerignore", ".env", "README.md", ComposeProject.BROKER_FILE, ComposeProject.APP_FILE,
+                "web/Dockerfile", "consumer/Dockerfile")) {
+            if (!Files.isRegularFile(project.resolve(file))) {
+                problems.add(file + " is missing");
+            }
+        }
+        if (Files.isRegularFile(project.resolve("mvnw")) && !Files.isExecutable(project.resolve("mvnw"))) {
+            problems.add("mvnw is not executable: ./mvnw fails with 'Permission denied'");
+        }
+        for (String modeFile : List.of("docker-compose.broker.kraft.yml", "docker-compose.broker.zookeeper.yml")) {
+            if (Files.exists(project.resolve(modeFile))) {
+                problems.add(modeFile + " is still there: the post-generate script keeps only the chosen mode's file");
+            }
+        }
+        if (Files.isRegularFile(project.resolve(".env")) && read(project.resolve(".env")).contains("__KAFKA_CLUSTER_ID__")) {
+            problems.add(".env still has the __KAFKA_CLUSTER_ID__ placeholder");
+        }
+        return problems;
+    }
+
+    /** Unresolved ${property} references and @build.tokens@ anywhere in the tree's text files. */
+    public static List<String> leftovers(Path project) {
+        List<String> problems = new ArrayList<>();
+        textFiles(project).forEach((file, text) -> {
+            String[] lines = text.split("\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                Matcher reference = PROPERTY_REFERENCE.matcher(lines[i]);
+                if (reference.find() && !isShellVariable(file, reference.group())) {
+                    problems.add(file + ":" + (i + 1) + " has the unresolved archetype property " + reference.group()
+                            + " (a template outside a filtered fileSet, or an escaped reference)");
+                }
+                Matcher token = BUILD_TOKEN.matcher(lines[i]);
+                if (token.find()) {
+                    problems.add(file + ":" + (i + 1) + " has the build-time token " + token.group()
+                            + " that the archetype's resource filtering did not replace (add the file to the filtered"
+                            + " resources of pom.xml, or the property to its <properties>)");
+                }
+            }
+        });
+        return problems;
+    }
+
+    /** mvnw is a shell script of the wrapper project; its own $variables are not archetype properties. */
+    private static boolean isShellVariable(Path file, String reference) {
+        return file.getFileName().toString().startsWith("mvnw");
+    }
+
+    /**
+     * With every port and the topic changed, no default (9092 9093 9094 2181 8000, topic clicklog) may survive
+     * anywhere: a leftover literal is a place that ignores the user's choice.
+     */
+    public static List<String> survivingDefaults(Path project, ArchetypeProperties properties) {
+        Map<String, String> defaults = ArchetypeProperties.descriptorDefaults();
+        Map<String, Pattern> forbidden = new LinkedHashMap<>();
+        for (String port : ArchetypeProperties.PORT_PROPERTIES) {
+            if (!defaults.get(port).equals(properties.get(port))) {
+                forbidden.put(port + " default " + defaults.get(port),
+                        Pattern.compile("(?<![0-9])" + defaults.get(port) + "(?![0-9])"));
+            }
+        }
+        if (!defaults.get("topic").equals(properties.topic())) {
+            forbidden.put("topic default " + defaults.get("topic"),
+                    Pattern.compile("(?<![A-Za-z0-9])" + Pattern.quote(defaults.get("topic")) + "(?![A-Za-z0-9])"));
+        }
+        List<String> problems = new ArrayList<>();
+        textFiles(project).forEach((file, text) -> {
+            String[] lines = text.split("\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                for (Map.Entry<String, Pattern> entry : forbidden.entrySet()) {
+                    if (entry.getValue().matcher(lines[i]).find()) {
+                        problems.add(file + ":" + (i + 1) + " still has the " + entry.getKey() + ": " + lines[i].strip());
+                    }
+                }
+            }
+        });
+        return problems;
+    }
+
+    /** .env, the compose files and the README carry the values the project was generated with. */
+    public static List<String> carriesValues(Path project, ArchetypeProperties properties) {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> env = DotEnv.read(project.resolve(".env"));
+        Map<String, String> wanted = new LinkedHashMap<>();
+        wanted.put("KAFKA_OUTSIDE_PORT", String.valueOf(properties.outsidePort()));
+        wanted.put("KAFKA_INSIDE_PORT", String.valueOf(properties.insidePort()));
+        wanted.put("KAFKA_OUTSIDE_HOST", properties.outsideHost());
+        wanted.put("WEB_PORT", String.valueOf(properties.webPort()));
+        wanted.put("CLICK_TOPIC", properties.topic());
+        if (properties.kraft()) {
+            wanted.put("KAFKA_CONTROLLER_PORT", String.valueOf(properties.controllerPort()));
+        } else {
+            wanted.put("ZOOKEEPER_PORT", String.valueOf(properties.zookeeperPort()));
+        }
+        wanted.forEach((key, value) -> {
+            if (!value.equals(env.get(key))) {
+                problems.add(".env has " + key + "=" + env.get(key) + ", expected " + value);
+            }
+        });
+        if (properties.kraft() && !env.getOrDefault("KAFKA_CLUSTER_ID", "").matches("[A-Za-z0-9_-]{22}")) {
+            problems.add(".env has KAFKA_CLUSTER_ID=" + env.get("KAFKA_CLUSTER_ID")
+                    + ", expected 22 characters of URL-safe base64 (kafka-storage random-uuid)");
+        }
+        for (String key : env.keySet()) {
+            if (key.endsWith("_IMAGE") && (env.get(key).endsWith(":latest") || !env.get(key).contains(":"))) {
+                problems.add(".env has " + key + "=" + env.get(key) + ": images are pinned to a tag, never latest");
+            }
+        }
+        Path readme = project.resolve("README.md");
+        if (Files.isRegularFile(readme)) {
+            String text = read(readme);
+            List<String> values = new ArrayList<>(List.of(String.valueOf(properties.outsidePort()),
+                    String.valueOf(properties.insidePort()), String.valueOf(properties.webPort()), properties.topic()));
+            for (String value : values) {
+                if (!Pattern.compile("(?<![0-9A-Za-z])" + Pattern.quote(value) + "(?![0-9A-Za-z])").matcher(text).find()) {
+                    problems.add("README.md never mentions " + value + ", a value this project was generated with");
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** The listener contract plus the Compose Specification schema, for both compose files. */
+    public static List<String> compose(Path project, ArchetypeProperties properties) {
+        ComposeProject compose = new ComposeProject(project);
+        List<String> problems = new ArrayList<>(ListenerContract.violations(compose, properties));
+        for (String file : ComposeProject.FILES) {
+            ComposeSchema.violations(compose.interpolated(file))
+                    .forEach(message -> problems.add(file + " violates the Compose Specification schema: " + message));
+        }
+        return problems;
+    }
+
+    /**
+     * After the generated project's `mvn verify`: every test class has a Surefire or Failsafe report with tests
+     * run and none failed; at least one test exists; smoke tests (a class named *Smoke*) ran without skips.
+     */
+    public static List<String> buildReports(Path project) {
+        List<String> problems = new ArrayList<>();
+        List<Path> testClasses;
+        try (Stream<Path> files = Files.walk(project)) {
+            testClasses = files.filter(file -> file.toString().contains("/src/test/java/"))
+                    .filter(file -> file.getFileName().toString()
+                            .matches("(Test.*|.*Test|.*Tests|.*TestCase|IT.*|.*IT|.*ITCase)\\.java"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (testClasses.isEmpty()) {
+            problems.add("the generated project has no test classes, so its `mvn verify` proves nothing");
+        }
+        for (Path source : testClasses) {
+            String relative = project.relativize(source).toString();
+            int split = relative.indexOf("/src/test/java/");
+            Path module = project.resolve(relative.substring(0, split));
+            String className = relative.substring(split + "/src/test/java/".length()).replace(".java", "").replace('/', '.');
+            Path surefire = module.resolve("target/surefire-reports/TEST-" + className + ".xml");
+            Path failsafe = module.resolve("target/failsafe-reports/TEST-" + className + ".xml");
+            Path report = Files.isRegularFile(surefire) ? surefire : failsafe;
+            if (!Files.isRegularFile(report)) {
+                problems.add(className + " has no test report (" + project.relativize(surefire) + " or failsafe-reports):"
+                        + " it did not run in `mvn verify`");
+                continue;
+            }
+            Element suite = suite(report);
+            int tests = Integer.parseInt(suite.getAttribute("tests"));
+            int failures = Integer.parseInt(suite.getAttribute("failures"));
+            int errors = Integer.parseInt(suite.getAttribute("errors"));
+            int skipped = suite.hasAttribute("skipped") ? Integer.parseInt(suite.getAttribute("skipped")) : 0;
+            if (tests == 0 || failures > 0 || errors > 0) {
+                problems.add(className + ": " + tests + " tests, " + failures + " failures, " + errors + " errors");
+            }
+            if (className.contains("Smoke") && skipped > 0) {
+                problems.add(className + " skipped " + skipped + " of " + tests + " tests: the smoke test must run for real");
+            }
+        }
+        return problems;
+    }
+
+    private static Element suite(Path report) {
+        try (InputStream in = Files.newInputStream(report)) {
+            return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(in).getDocumentElement();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read " + report, e);
+        }
+    }
+
+    /** The tree's text files (UTF-8, no NUL), build output and runtime data left out. */
+    static Map<Path, String> textFiles(Path project) {
+        Map<Path, String> result = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.walk(project)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                Path relative = project.relativize(file);
+                if (relative.toString().matches("(.*/)?(target|data)/.*")) {
+                    continue;
+                }
+                byte[] bytes = Files.readAllBytes(file);
+                try {
+                    String text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+                    if (text.indexOf('\0') < 0) {
+                        result.put(relative, text);
+                    }
+                } catch (CharacterCodingException binary) {
+                    // not text: images, jars
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return result;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

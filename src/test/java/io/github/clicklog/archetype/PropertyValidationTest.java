@@ -1,0 +1,114 @@
+package io.github.clicklog.archetype;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import groovy.lang.GroovyClassLoader;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The validation rules of META-INF/archetype-post-generate.groovy, loaded from the script itself with the
+ * Groovy version maven-archetype-plugin runs it with. Many cases in milliseconds here; the invoker ITs prove
+ * the same rules stop a real `archetype:generate` (one Maven run per case, so only a few there).
+ */
+class PropertyValidationTest {
+    private static Method problems;
+
+    @BeforeAll
+    static void loadRules() throws Exception {
+        // not closed: the class must stay loadable for the whole test class
+        GroovyClassLoader groovy = new GroovyClassLoader(PropertyValidationTest.class.getClassLoader());
+        groovy.parseClass(ArchetypeRenderer.POST_GENERATE.toFile());
+        problems = groovy.loadClass("ClicklogProperties").getMethod("problems", java.util.Properties.class);
+    }
+
+    private static List<String> problemsWith(String... overrides) throws Exception {
+        Map<String, String> given = new HashMap<>(Map.of("groupId", "com.example", "artifactId", "clicks"));
+        for (int i = 0; i < overrides.length; i += 2) {
+            given.put(overrides[i], overrides[i + 1]);
+        }
+        // the script builds its messages as GStrings
+        List<?> found = (List<?>) problems.invoke(null, ArchetypeProperties.of(given).asProperties());
+        return found.stream().map(String::valueOf).toList();
+    }
+
+    @Test
+    void defaults_are_valid() throws Exception {
+        assertEquals(List.of(), problemsWith());
+        assertEquals(List.of(), problemsWith("brokerMode", "zookeeper"));
+    }
+
+    @Test
+    void custom_values_at_the_edges_are_valid() throws Exception {
+        assertEquals(List.of(), problemsWith("kafkaOutsidePort", "1", "webPort", "65535", "topic", "a.b_c-D9",
+                "kafkaOutsideHost", "kafka-1.example.org", "package", "org.acme.clicks_v2"));
+        assertEquals(List.of(), problemsWith("kafkaOutsideHost", "192.168.10.20"));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "kafkaOutsidePort|abc|kafkaOutsidePort='abc': a port must be an integer from 1 to 65535",
+            "kafkaInsidePort|0|kafkaInsidePort='0': a port must be an integer from 1 to 65535",
+            "webPort|65536|webPort='65536': a port must be an integer from 1 to 65535",
+            "zookeeperPort|-1|zookeeperPort='-1': a port must be an integer from 1 to 65535",
+            "kafkaControllerPort|9094.5|kafkaControllerPort='9094.5': a port must be an integer",
+            "kafkaOutsidePort|''|kafkaOutsidePort='': a port must be an integer",
+            "webPort|9092|webPort='9092': the same port as kafkaOutsidePort",
+            "kafkaInsidePort|9092|kafkaInsidePort='9092': the same port as kafkaOutsidePort",
+            "brokerMode|kraftt|brokerMode='kraftt': must be kraft or zookeeper",
+            "brokerMode|KRAFT|brokerMode='KRAFT': must be kraft or zookeeper",
+            "topic|click log|topic='click log': a Kafka topic name uses only letters, digits",
+            "topic|clicks/2026|topic='clicks/2026': a Kafka topic name",
+            "topic|..|topic='..': a Kafka topic name",
+            "topic|__clicks|topic='__clicks': names starting with '__' are reserved",
+            "package|com.example.class|package='com.example.class': must be a Java package name",
+            "package|com.1example|package='com.1example': must be a Java package name",
+            "package|com..example|package='com..example': must be a Java package name",
+            "kafkaOutsideHost|my_host|kafkaOutsideHost='my_host': must be a host name",
+            "kafkaOutsideHost|-bad.example|kafkaOutsideHost='-bad.example': must be a host name",
+            "kafkaOutsideHost|300.1.1.1|kafkaOutsideHost='300.1.1.1': must be a host name",
+    })
+    void a_bad_value_is_named_with_its_rule(String property, String value, String message) throws Exception {
+        List<String> found = problemsWith(property, value);
+        assertEquals(1, found.size(), () -> "expected one problem, got " + found);
+        assertTrue(found.get(0).startsWith(message), () -> "expected '" + message + "...', got " + found);
+        assertTrue(found.get(0).contains("-D") || found.get(0).contains("reserved") || found.get(0).contains("245"),
+                () -> "the message should say how to fix it: " + found.get(0));
+    }
+
+    @Test
+    void a_topic_leaves_room_for_its_dead_letter_topic() throws Exception {
+        assertEquals(List.of(), problemsWith("topic", "t".repeat(245)));
+        List<String> found = problemsWith("topic", "t".repeat(246));
+        assertTrue(found.get(0).contains("at most 245 characters"), found::toString);
+    }
+
+    @Test
+    void every_problem_is_reported_at_once() throws Exception {
+        List<String> found = problemsWith("kafkaOutsidePort", "x", "topic", "a b", "brokerMode", "none");
+        assertEquals(3, found.size(), found::toString);
+    }
+
+    @Test
+    void a_failed_generation_leaves_no_directory_and_says_why(@TempDir Path out) throws IOException {
+        ArchetypeProperties bad = ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks",
+                "kafkaOutsidePort", "abc"));
+        Exception error = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> ArchetypeRenderer.generate(bad, out));
+        assertTrue(error.getMessage().contains("kafkaOutsidePort='abc'"), error.getMessage());
+        assertTrue(error.getMessage().contains("nothing was generated"), error.getMessage());
+        assertFalse(Files.exists(out.resolve("clicks")), "the half-generated directory must be removed");
+    }
+}
