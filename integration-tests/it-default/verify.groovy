@@ -1,0 +1,30 @@
+// Generated with defaults (KRaft), then built with the generated project's own `mvn verify`.
+import static io.github.clicklog.archetype.GeneratedProjectChecks.*
+import io.github.clicklog.archetype.ArchetypeProperties
+import java.nio.file.Files
+import java.util.concurrent.TimeUnit
+
+def it = basedir.toPath()
+def project = it.resolve('clicks')
+def properties = ArchetypeProperties.load(it.resolve('archetype.properties'))
+
+assert Files.isDirectory(project)
+assert Files.isExecutable(project.resolve('mvnw')) : 'mvnw must be executable right after generation'
+assert Files.isRegularFile(project.resolve('.gitignore'))
+assert Files.isRegularFile(project.resolve('.dockerignore'))
+assert it.resolve('build.log').text.count('BUILD SUCCESS') == 2 : 'generation and the generated build both pass'
+
+assertNone('layout', layout(project))
+assertNone('unresolved templates', leftovers(project))
+assertNone('generated values', carriesValues(project, properties))
+assertNone('listener lines', contractLines(project, properties))
+assertNone('compose contract and schema', compose(project, properties))
+assertNone('test reports of the generated build', buildReports(project))
+
+// The wrapper a user runs first: its properties must name a Maven that exists.
+def wrapper = new ProcessBuilder('./mvnw', '--version').directory(project.toFile()).redirectErrorStream(true).start()
+def output = new StringBuilder()
+wrapper.consumeProcessOutputStream(output)
+assert wrapper.waitFor(180, TimeUnit.SECONDS) : "./mvnw --version did not finish in 180 s: ${output}"
+assert wrapper.exitValue() == 0 : "./mvnw --version failed: ${output}"
+assert output.contains('Apache Maven') : output

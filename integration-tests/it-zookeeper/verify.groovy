@@ -1,0 +1,28 @@
+// ZooKeeper mode: the seed's topology, ZooKeeper then Kafka, with the same INSIDE/OUTSIDE contract.
+import static io.github.clicklog.archetype.GeneratedProjectChecks.*
+import io.github.clicklog.archetype.ArchetypeProperties
+import io.github.clicklog.archetype.DotEnv
+import java.nio.file.Files
+
+def it = basedir.toPath()
+def project = it.resolve('clicks')
+def properties = ArchetypeProperties.load(it.resolve('archetype.properties'))
+
+assert Files.isExecutable(project.resolve('mvnw'))
+assert Files.isRegularFile(project.resolve('.gitignore'))
+assert Files.isRegularFile(project.resolve('.dockerignore'))
+assert it.resolve('build.log').text.count('BUILD SUCCESS') == 2 : 'generation and the generated build both pass'
+
+def broker = project.resolve('docker-compose.broker.yml').text
+assert broker.contains('zookeeper:') && !broker.contains('CONTROLLER') : 'the ZooKeeper file, not the KRaft one'
+def env = DotEnv.read(project.resolve('.env'))
+assert env.ZOOKEEPER_PORT == '2181'
+assert env.KAFKA_IMAGE.startsWith('confluentinc/cp-kafka:7.9.')
+assert !env.containsKey('KAFKA_CLUSTER_ID') : 'KRaft settings have no place in ZooKeeper mode'
+
+assertNone('layout', layout(project))
+assertNone('unresolved templates', leftovers(project))
+assertNone('generated values', carriesValues(project, properties))
+assertNone('listener lines', contractLines(project, properties))
+assertNone('compose contract and schema', compose(project, properties))
+assertNone('test reports of the generated build', buildReports(project))
