@@ -63,8 +63,9 @@ public final class ClickJson {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new InvalidClickException("malformed JSON: " + e.getOriginalMessage()
-                    + " (at character " + e.getLocation().getCharOffset() + ")", e);
+            // A broken limit (nesting too deep, string too long) has no location: saying so is enough.
+            String where = e.getLocation() == null ? "" : " (at character " + e.getLocation().getCharOffset() + ")";
+            throw new InvalidClickException("malformed JSON: " + e.getOriginalMessage() + where, e);
         } catch (IOException e) {
             throw new InvalidClickException("unreadable body: " + e.getMessage(), e);
         }
