@@ -1,0 +1,117 @@
+package ${package}.web;
+
+import ${package}.shared.BootstrapServers;
+import ${package}.shared.ClickEvent;
+import ${package}.shared.ClickJson;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sends clicks to the topic: key = {@link ClickEvent#partitionKey()} (one user's clicks stay in one partition,
+ * in order), value = {@link ClickJson#toBytes(ClickEvent)}.
+ *
+ * <p>{@link #publish} never waits for the broker's answer: the send goes into the producer's batch for its
+ * partition, and the future completes from the producer's callback. So many concurrent requests share one
+ * batch and one round trip, and no request flushes.
+ */
+public final class KafkaClickPublisher implements ClickPublisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaClickPublisher.class);
+    /** At most one broker hint per this interval, so an outage under load does not flood the log. */
+    private static final long HINT_INTERVAL_NANOS = Duration.ofSeconds(30).toNanos();
+
+    private final Producer<String, byte[]> producer;
+    private final String topic;
+    private final BootstrapServers bootstrap;
+    private final Duration deliveryTimeout;
+    private final AtomicLong lastHintNanos = new AtomicLong(System.nanoTime() - HINT_INTERVAL_NANOS);
+
+    public KafkaClickPublisher(BootstrapServers bootstrap, String topic, Map<String, Object> overrides) {
+        this.bootstrap = bootstrap;
+        this.topic = topic;
+        Map<String, Object> settings = producerSettings(bootstrap, overrides);
+        this.deliveryTimeout = Duration.ofMillis(Long.parseLong(
+                String.valueOf(settings.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG))));
+        this.producer = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** The producer settings, each with the reason; {@code overrides} win (benchmarks, tests). */
+    static Map<String, Object> producerSettings(BootstrapServers bootstrap, Map<String, Object> overrides) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.address());
+        // Names this client in the broker's logs and metrics.
+        settings.put(ProducerConfig.CLIENT_ID_CONFIG, "web-producer");
+        // A click counts as written only once every in-sync replica has it: a 202 must survive a broker loss.
+        settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        // Retries after a lost acknowledgement never write a click twice, and one user's clicks keep their order.
+        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // Waits 5 ms for more clicks before sending a batch: concurrent requests share one round trip.
+        settings.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // send() blocks at most 3 s for topic metadata or buffer space (broker down at start-up), then fails: 503.
+        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 3_000);
+        // One produce request waits 2 s for its answer, then is retried; a single broker answers in milliseconds.
+        settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
+        // The upper bound from send() to success or failure (Kafka requires >= linger + request timeout):
+        // a client gets 202 or 503 within about 5 s, instead of the 2-minute default.
+        settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000);
+        settings.putAll(overrides);
+        return settings;
+    }
+
+    @Override
+    public CompletableFuture<Void> publish(ClickEvent click) {
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        ProducerRecord<String, byte[]> record =
+                new ProducerRecord<>(topic, click.partitionKey(), ClickJson.toBytes(click));
+        try {
+            producer.send(record, (metadata, error) -> {
+                if (error == null) {
+                    written.complete(null);
+                } else {
+                    hintOncePerInterval(error);
+                    written.completeExceptionally(error);
+                }
+            });
+        } catch (RuntimeException e) {
+            // send() throws only for a closed producer or an interrupt; the caller answers 503 either way.
+            written.completeExceptionally(e);
+        }
+        return written;
+    }
+
+    @Override
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public Duration deliveryTimeout() {
+        return deliveryTimeout;
+    }
+
+    @Override
+    public void close() {
+        // close() flushes first; the bound keeps a dead broker from holding up shutdown for long.
+        producer.close(deliveryTimeout);
+    }
+
+    private void hintOncePerInterval(Exception error) {
+        long now = System.nanoTime();
+        long last = lastHintNanos.get();
+        if (now - last >= HINT_INTERVAL_NANOS && lastHintNanos.compareAndSet(last, now)) {
+            LOG.warn("A click was not written to topic {}: {}. {}", topic, error.toString(), bootstrap.unreachableHint());
+        }
+    }
+}
