@@ -1,0 +1,82 @@
+package ${package}.consumer;
+
+import ${package}.shared.BootstrapServers;
+import ${package}.shared.ClickTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything the consumer needs, from environment variables ({@link #fromEnvironment()}) or from a test.
+ *
+ * @param bootstrap         where the broker is, and why there
+ * @param topic             the click topic; undecodable records go to {@link ClickTopic#deadLetter(String)}
+ * @param groupId           the consumer group: consumers sharing it split the partitions between them
+ * @param dataDir           where {@link JsonLinesClickSink} writes; one consumer process per directory
+ * @param consumerOverrides extra {@link ConsumerConfig} settings (timeouts in tests, security on a real cluster);
+ *                          the settings that delivery depends on cannot be overridden
+ */
+public record ClickConsumerConfig(
+        BootstrapServers bootstrap,
+        String topic,
+        String groupId,
+        Path dataDir,
+        Map<String, Object> consumerOverrides) {
+
+    public static final String GROUP_ENV_VARIABLE = "CLICK_CONSUMER_GROUP";
+    public static final String DEFAULT_GROUP = "${artifactId}-consumer";
+    public static final String DATA_DIR_ENV_VARIABLE = "CLICK_DATA_DIR";
+    /** Relative to the working directory; docker-compose.yml sets /data, a volume. */
+    public static final String DEFAULT_DATA_DIR = "data";
+
+    /** Set by the consumer itself: changing them would break "stored exactly once" (see ClickConsumerApp). */
+    static final Set<String> FIXED_SETTINGS = Set.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+
+    public ClickConsumerConfig {
+        Objects.requireNonNull(bootstrap, "bootstrap");
+        Objects.requireNonNull(dataDir, "dataDir");
+        if (topic == null || topic.isBlank()) {
+            throw new IllegalArgumentException("the topic is empty: set " + ClickTopic.ENV_VARIABLE
+                    + " or leave it unset for " + ClickTopic.DEFAULT);
+        }
+        if (groupId == null || groupId.isBlank()) {
+            throw new IllegalArgumentException("the consumer group is empty: set " + GROUP_ENV_VARIABLE
+                    + " or leave it unset for " + DEFAULT_GROUP);
+        }
+        consumerOverrides = consumerOverrides == null ? Map.of() : Map.copyOf(consumerOverrides);
+        for (String key : consumerOverrides.keySet()) {
+            if (FIXED_SETTINGS.contains(key)) {
+                throw new IllegalArgumentException("the consumer setting " + key
+                        + " cannot be overridden: the consumer sets it so that every click is stored exactly once");
+            }
+        }
+    }
+
+    /** Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code CLICK_CONSUMER_GROUP}, {@code CLICK_DATA_DIR}. */
+    public static ClickConsumerConfig fromEnvironment() {
+        return resolve(System.getenv());
+    }
+
+    public static ClickConsumerConfig resolve(Map<String, String> environment) {
+        return new ClickConsumerConfig(
+                BootstrapServers.resolve(environment),
+                ClickTopic.resolve(environment),
+                valueOr(environment, GROUP_ENV_VARIABLE, DEFAULT_GROUP),
+                Path.of(valueOr(environment, DATA_DIR_ENV_VARIABLE, DEFAULT_DATA_DIR)),
+                Map.of());
+    }
+
+    private static String valueOr(Map<String, String> environment, String name, String fallback) {
+        String value = environment.get(name);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+}

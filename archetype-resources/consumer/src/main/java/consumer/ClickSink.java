@@ -1,0 +1,30 @@
+package ${package}.consumer;
+
+import org.apache.kafka.common.TopicPartition;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Where the consumer puts clicks. The default is {@link JsonLinesClickSink}; a database works the same way if it
+ * stores each click's topic, partition and offset with it (in the same transaction), so that
+ * {@link #lastOffset} can be answered from the stored data.
+ *
+ * <p>The sink is the source of truth for "what is stored": the consumer resumes every partition right after
+ * {@link #lastOffset}, and commits offsets to Kafka only after {@link #write} returned. A crash between the two
+ * therefore redelivers nothing that the sink already has.
+ */
+public interface ClickSink extends Closeable {
+
+    /**
+     * Stores clicks (from one or more partitions, in offset order within each) and returns only once they are
+     * durable: a crash of this process right after the call must not lose them. Clicks whose offset is at or
+     * below {@link #lastOffset} of their partition are already stored and must not be stored again.
+     */
+    void write(List<StoredClick> clicks) throws IOException;
+
+    /** The offset of the last click stored for this partition, or empty if none is. */
+    OptionalLong lastOffset(TopicPartition partition) throws IOException;
+}

@@ -1,0 +1,308 @@
+package ${package}.consumer;
+
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JsonLinesClickSinkTest {
+
+    private static final TopicPartition P0 = new TopicPartition(Clicks.TOPIC, 0);
+    private static final TopicPartition P1 = new TopicPartition(Clicks.TOPIC, 1);
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void write_appends_one_line_per_click_to_the_file_of_its_partition() throws IOException {
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1)));
+            sink.write(List.of(Clicks.stored(0, 2)));
+        }
+
+        List<String> lines = Files.readAllLines(dataDir.resolve(Clicks.TOPIC + "-0.jsonl"));
+        assertEquals(3, lines.size());
+        assertEquals(new String(Clicks.stored(0, 2).toJsonLine(), StandardCharsets.UTF_8).strip().length(),
+                lines.get(2).length());
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
+    }
+
+    @Test
+    void each_partition_gets_its_own_file_and_its_own_resume_point() throws IOException {
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            sink.write(List.of(Clicks.stored(0, 5), Clicks.stored(1, 9), Clicks.stored(0, 6)));
+
+            assertEquals(OptionalLong.of(6), sink.lastOffset(P0));
+            assertEquals(OptionalLong.of(9), sink.lastOffset(P1));
+            assertEquals(OptionalLong.empty(), sink.lastOffset(new TopicPartition(Clicks.TOPIC, 2)));
+        }
+
+        assertEquals(List.of(5L, 6L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P0))));
+        assertEquals(List.of(9L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P1))));
+    }
+
+    @Test
+    void the_last_offset_survives_a_restart_and_is_the_resume_point() throws IOException {
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            sink.write(List.of(Clicks.stored(0, 40), Clicks.stored(0, 41)));
+        }
+
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            assertEquals(OptionalLong.of(41), sink.lastOffset(P0));
+        }
+    }
+
+    @Test
+    void clicks_at_or_below_the_stored_offset_are_not_stored_twice() throws IOException {
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1)));
+        }
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            // what a redelivery after a crash between the sink and the commit looks like
+            sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1), Clicks.stored(0, 2), Clicks.stored(0, 2)));
+        }
+
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
+    }
+
+    @Test
+    void a_line_torn_by_a_crash_is_truncated_and_the_last_complete_line_is_the_resume_point() throws IOException {
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1)));
+        }
+        Path file = JsonLinesClickSink.file(dataDir, P0);
+        long complete = Files.size(file);
+        byte[] next = Clicks.stored(0, 2).toJsonLine();
+        Files.write(file, Arrays.copyOf(next, next.length / 2), StandardOpenOption.APPEND);
+
+        assertEquals(2, JsonLinesClickSink.read(file).size(), "a reader skips the line being written");
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            assertEquals(OptionalLong.of(1), sink.lastOffset(P0));
+            assertEquals(complete, Files.size(file));
+            sink.write(List.of(Clicks.stored(0, 2)));
+        }
+
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
+    }
+
+    @Test
+    void a_file_holding_only_a_torn_line_is_emptied_and_has_no_resume_point() throws IOException {
+        Path file = JsonLinesClickSink.file(dataDir, P0);
+        Files.write(file, "{\"topic\":\"".getBytes(StandardCharsets.UTF_8));
+
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            assertEquals(OptionalLong.empty(), sink.lastOffset(P0));
+        }
+        assertEquals(0, Files.size(file));
+    }
+
+    @Test
+    void a_corrupt_complete_last_line_stops_with_the_file_name_instead_of_guessing() throws IOException {
+        Path file = JsonLinesClickSink.file(dataDir, P0);
+        Files.write(file, "this is not a click\n".getBytes(StandardCharsets.UTF_8));
+
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            IOException e = assertThrows(IOException.class, () -> sink.lastOffset(P0));
+            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        }
+    }
+
+    @Test
+    void a_resume_point_is_found_in_a_file_larger_than_one_read_block() throws IOException {
+        List<StoredClick> many = new ArrayList<>();
+        for (long offset = 0; offset < 500; offset++) {
+            many.add(Clicks.stored(0, offset));
+        }
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            sink.write(many);
+        }
+
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            assertEquals(OptionalLong.of(499), sink.lastOffset(P0));
+        }
+    }
+
+    @Test
+    void write_forces_every_file_it_touched_to_disk_before_it_returns() throws IOException {
+        List<String> events = new ArrayList<>();
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir, file -> new RecordingChannel(file, events, -1))) {
+            sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(1, 0)));
+            events.add("returned");
+            sink.write(List.of(Clicks.stored(1, 1)));
+            events.add("returned");
+        }
+
+        String p0 = Clicks.TOPIC + "-0.jsonl";
+        String p1 = Clicks.TOPIC + "-1.jsonl";
+        assertEquals(List.of("write " + p0, "write " + p1, "force " + p0, "force " + p1, "returned",
+                "write " + p1, "force " + p1, "returned"), events);
+    }
+
+    @Test
+    void a_failed_write_leaves_no_partial_line_and_the_same_clicks_can_be_written_again() throws IOException {
+        List<String> events = new ArrayList<>();
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir, file -> new RecordingChannel(file, events, 1))) {
+            sink.write(List.of(Clicks.stored(0, 0)));
+            assertThrows(IOException.class, () -> sink.write(List.of(Clicks.stored(0, 1), Clicks.stored(0, 2))));
+
+            assertEquals(OptionalLong.of(0), sink.lastOffset(P0));
+            assertEquals(List.of(0L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        }
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            sink.write(List.of(Clicks.stored(0, 1), Clicks.stored(0, 2)));
+        }
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
+    }
+
+    @Test
+    void a_second_consumer_on_the_same_data_directory_is_refused() throws IOException {
+        try (JsonLinesClickSink first = JsonLinesClickSink.open(dataDir)) {
+            IOException e = assertThrows(IOException.class, () -> JsonLinesClickSink.open(dataDir));
+            assertTrue(e.getMessage().contains("CLICK_DATA_DIR"), e.getMessage());
+        }
+        JsonLinesClickSink.open(dataDir).close();
+    }
+
+    @Test
+    void the_data_directory_is_created_when_missing() throws IOException {
+        Path nested = dataDir.resolve("a/b");
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(nested)) {
+            sink.write(List.of(Clicks.stored(0, 0)));
+        }
+        assertTrue(Files.exists(JsonLinesClickSink.file(nested, P0)));
+    }
+
+    private static List<Long> offsets(List<StoredClick> clicks) {
+        return clicks.stream().map(StoredClick::offset).toList();
+    }
+
+    /** A real file channel that records writes and forces, and can fail its n-th write half-way. */
+    private static final class RecordingChannel extends FileChannel {
+        private final FileChannel file;
+        private final String name;
+        private final List<String> events;
+        private int writesUntilFailure;
+
+        RecordingChannel(Path path, List<String> events, int writesBeforeFailure) throws IOException {
+            this.file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            this.name = path.getFileName().toString();
+            this.events = events;
+            this.writesUntilFailure = writesBeforeFailure;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            events.add("write " + name);
+            if (writesUntilFailure-- == 0) {
+                ByteBuffer half = src.duplicate();
+                half.limit(src.position() + src.remaining() / 2);
+                file.write(half);
+                throw new IOException("disk full (simulated)");
+            }
+            return file.write(src);
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            events.add("force " + name);
+            file.force(metaData);
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return file.read(dst);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            return file.read(dsts, offset, length);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) {
+            throw new UnsupportedOperationException("the sink writes one buffer at a time");
+        }
+
+        @Override
+        public long position() throws IOException {
+            return file.position();
+        }
+
+        @Override
+        public FileChannel position(long newPosition) throws IOException {
+            file.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return file.size();
+        }
+
+        @Override
+        public FileChannel truncate(long size) throws IOException {
+            file.truncate(size);
+            return this;
+        }
+
+        @Override
+        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+            return file.transferTo(position, count, target);
+        }
+
+        @Override
+        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+            return file.transferFrom(src, position, count);
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return file.read(dst, position);
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) {
+            throw new UnsupportedOperationException("the sink appends at the channel's position");
+        }
+
+        @Override
+        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            return file.map(mode, position, size);
+        }
+
+        @Override
+        public FileLock lock(long position, long size, boolean shared) throws IOException {
+            return file.lock(position, size, shared);
+        }
+
+        @Override
+        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+            return file.tryLock(position, size, shared);
+        }
+
+        @Override
+        protected void implCloseChannel() throws IOException {
+            file.close();
+        }
+    }
+}
