@@ -1,0 +1,201 @@
+package ${package}.shared;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The listener doctor: checks, from where it runs, the path a Kafka client takes to the broker, and says in
+ * plain words what is wrong and how to fix it. Runs in about ten seconds at most.
+ *
+ * <pre>
+ *   on the host:       ./mvnw -q -pl shared exec:java -Dexec.mainClass=${package}.shared.ListenerDoctor
+ *   in a container:    docker compose exec web java -cp web.jar:lib/* ${package}.shared.ListenerDoctor
+ * </pre>
+ *
+ * <ol>
+ *   <li>the bootstrap address the apps would use here, and where it came from;</li>
+ *   <li>whether the compose service name {@code kafka} resolves here: a container on the compose network,
+ *       or the host;</li>
+ *   <li>each bootstrap address: resolved, connected;</li>
+ *   <li>the broker's metadata: the addresses it advertises for the listener that was reached;</li>
+ *   <li>each advertised address: resolved, connected; then a real Kafka client call;</li>
+ *   <li>next to docker-compose.broker.yml (the project root, on the host): the listener settings of the file,
+ *       which also covers the other side of the network and a broker that cannot start.</li>
+ * </ol>
+ * Exit status 0 when everything is reachable and consistent, 1 when not, 2 for an unusable
+ * {@code KAFKA_BOOTSTRAP_SERVERS}.
+ */
+public final class ListenerDoctor {
+
+    /** The command for a running compose service whose image holds {@code <service>.jar} and {@code lib/}. */
+    public static String containerCommand(String service) {
+        return "docker compose exec " + service + " java -cp " + service + ".jar:lib/* " + ListenerDoctor.class.getName();
+    }
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(4);
+
+    private final BootstrapServers bootstrap;
+    private final Optional<BrokerComposeFile> composeFile;
+    private final PrintStream out;
+
+    ListenerDoctor(BootstrapServers bootstrap, Optional<BrokerComposeFile> composeFile, PrintStream out) {
+        this.bootstrap = bootstrap;
+        this.composeFile = composeFile;
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        // The Kafka client logs every failed connection attempt; the doctor reports them itself, once.
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "off");
+        BootstrapServers bootstrap = BootstrapServers.fromEnvironment();
+        Optional<BrokerComposeFile> composeFile;
+        try {
+            composeFile = BrokerComposeFile.find(Path.of(""), System.getenv());
+        } catch (IOException e) {
+            System.out.println("Could not read " + BrokerComposeFile.FILE_NAME + ": " + e.getMessage()
+                    + "; checking the network only.");
+            composeFile = Optional.empty();
+        }
+        int status;
+        try {
+            status = new ListenerDoctor(bootstrap, composeFile, System.out).examine();
+        } catch (IllegalArgumentException e) {
+            System.out.println("KAFKA_BOOTSTRAP_SERVERS cannot be used: " + e.getMessage());
+            status = 2;
+        }
+        System.exit(status);
+    }
+
+    /** Runs every check, prints the report, and returns the exit status. */
+    int examine() {
+        ListenerDiagnosis.Layout layout = composeFile.map(BrokerComposeFile::layout).orElse(ListenerDiagnosis.Layout.GENERATED);
+        List<BrokerAddress> bootstrapAddresses = BrokerAddress.parseList(bootstrap.address());
+        out.println("Kafka listener doctor");
+        out.println("  bootstrap servers: " + bootstrap.address() + " (from " + bootstrap.source() + ")");
+
+        // Compose's DNS answers for service names on its network only: that tells a container from the host.
+        String serviceAddress;
+        try {
+            serviceAddress = Reachability.resolve(layout.service(), CONNECT_TIMEOUT)[0].getHostAddress();
+        } catch (UnknownHostException e) {
+            serviceAddress = null;
+        }
+        ListenerDiagnosis diagnosis = new ListenerDiagnosis(layout, serviceAddress != null);
+        out.println("  where:             " + diagnosis.vantagePoint(serviceAddress));
+
+        List<ListenerDiagnosis.Finding> findings = new ArrayList<>(networkFindings(bootstrapAddresses, diagnosis));
+
+        if (composeFile.isPresent()) {
+            List<ListenerDiagnosis.Finding> fileFindings = composeFile.get().findings();
+            out.println("  compose file:      " + composeFile.get().file() + " (with .env): "
+                    + (fileFindings.isEmpty() ? "listener settings are consistent"
+                    : fileFindings.size() + " listener problem(s)"));
+            findings.addAll(fileFindings);
+        }
+
+        out.println();
+        if (findings.isEmpty()) {
+            out.println("Diagnosis: OK. A client here reaches the broker and every address it advertises.");
+            return 0;
+        }
+        out.println("Diagnosis: " + findings.size() + " problem(s).");
+        int number = 1;
+        for (ListenerDiagnosis.Finding finding : findings) {
+            out.println("  " + number++ + ". " + finding.problem());
+            out.println("     Fix: " + finding.fix() + ".");
+        }
+        return 1;
+    }
+
+    private List<ListenerDiagnosis.Finding> networkFindings(List<BrokerAddress> bootstrapAddresses, ListenerDiagnosis diagnosis) {
+        List<Reachability> bootstrapChecks = new ArrayList<>();
+        BrokerAddress reached = null;
+        for (BrokerAddress address : bootstrapAddresses) {
+            Reachability check = Reachability.check(address, CONNECT_TIMEOUT);
+            bootstrapChecks.add(check);
+            out.println("  bootstrap:         " + check.describe());
+            if (check.ok() && reached == null) {
+                reached = address;
+            }
+        }
+        if (reached == null) {
+            return diagnosis.bootstrapUnreachable(bootstrapChecks);
+        }
+
+        AdvertisedListeners.Metadata metadata;
+        try {
+            metadata = AdvertisedListeners.fetch(reached, METADATA_TIMEOUT);
+        } catch (IOException | RuntimeException e) {
+            out.println("  metadata:          no answer from " + reached + ": " + e);
+            return List.of(new ListenerDiagnosis.Finding("bootstrap " + reached
+                    + " accepts connections but did not answer a Kafka metadata request (" + e.getMessage() + ").",
+                    "check that " + reached + " is a Kafka listener and that the broker has finished starting:"
+                            + " docker compose -f docker-compose.broker.yml logs kafka"));
+        }
+        out.println("  metadata:          cluster " + metadata.clusterId() + ", asked at " + reached
+                + "; the broker advertises for this listener:");
+        List<ListenerDiagnosis.Finding> findings = new ArrayList<>();
+        for (AdvertisedListeners.Node node : metadata.brokers()) {
+            Reachability check = Reachability.check(node.address(), CONNECT_TIMEOUT);
+            out.println("    broker " + node.id() + ":        " + check.describe());
+            ListenerDiagnosis.Finding finding = diagnosis.advertisedFinding(reached, check);
+            if (finding != null) {
+                findings.add(finding);
+            }
+        }
+        if (metadata.brokers().isEmpty()) {
+            findings.add(new ListenerDiagnosis.Finding("the broker answered with no brokers in its metadata.",
+                    "wait until it has finished starting: docker compose -f docker-compose.broker.yml logs kafka"));
+        }
+        if (findings.isEmpty()) {
+            findings.addAll(clientCheck());
+        }
+        return findings;
+    }
+
+    /** The last word goes to a real Kafka client: what the apps will do. */
+    private List<ListenerDiagnosis.Finding> clientCheck() {
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.address());
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "listener-doctor");
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) CLIENT_TIMEOUT.toMillis());
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CLIENT_TIMEOUT.toMillis());
+        config.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, (int) CONNECT_TIMEOUT.toMillis());
+        config.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, (int) CONNECT_TIMEOUT.toMillis());
+        long start = System.nanoTime();
+        try (Admin admin = Admin.create(config)) {
+            DescribeClusterResult cluster = admin.describeCluster(
+                    new DescribeClusterOptions().timeoutMs((int) CLIENT_TIMEOUT.toMillis()));
+            int brokers = cluster.nodes().get(CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).size();
+            out.println("  Kafka client:      describeCluster answered in "
+                    + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms (" + brokers + " broker(s))");
+            return List.of();
+        } catch (Exception e) {
+            out.println("  Kafka client:      failed: " + e);
+            return List.of(new ListenerDiagnosis.Finding("every address answers, but a Kafka client call failed: " + e,
+                    "look at the broker's log: docker compose -f docker-compose.broker.yml logs kafka"));
+        }
+    }
+
+    /** For tests: the doctor on a given environment and directory, printing to {@code out}. */
+    static int run(Map<String, String> environment, Path dir, PrintStream out) throws IOException {
+        return new ListenerDoctor(BootstrapServers.resolve(environment), BrokerComposeFile.find(dir, environment), out)
+                .examine();
+    }
+}
