@@ -165,6 +165,35 @@ public final class GeneratedProjectChecks {
         return problems;
     }
 
+    /**
+     * The listener lines of docker-compose.broker.yml exactly as the contract writes them: what a user reads
+     * in the file, before .env fills the values in ({@link #compose} checks the values).
+     */
+    public static List<String> contractLines(Path project, ArchetypeProperties properties) {
+        List<String> wanted = new ArrayList<>(List.of(
+                "KAFKA_ADVERTISED_LISTENERS: INSIDE://kafka:${KAFKA_INSIDE_PORT},OUTSIDE://${KAFKA_OUTSIDE_HOST}:${KAFKA_OUTSIDE_PORT}",
+                "KAFKA_INTER_BROKER_LISTENER_NAME: INSIDE",
+                "- \"" + ListenerContract.PUBLISHED_OUTSIDE_PORT + "\""));
+        if (properties.kraft()) {
+            wanted.add("KAFKA_LISTENERS: INSIDE://0.0.0.0:${KAFKA_INSIDE_PORT},OUTSIDE://0.0.0.0:${KAFKA_OUTSIDE_PORT},"
+                    + "CONTROLLER://0.0.0.0:${KAFKA_CONTROLLER_PORT}");
+            wanted.add("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: INSIDE:PLAINTEXT,OUTSIDE:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            wanted.add("KAFKA_CONTROLLER_LISTENER_NAMES: CONTROLLER");
+        } else {
+            wanted.add("KAFKA_LISTENERS: INSIDE://0.0.0.0:${KAFKA_INSIDE_PORT},OUTSIDE://0.0.0.0:${KAFKA_OUTSIDE_PORT}");
+            wanted.add("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: INSIDE:PLAINTEXT,OUTSIDE:PLAINTEXT");
+            wanted.add("KAFKA_ZOOKEEPER_CONNECT: zookeeper:${ZOOKEEPER_PORT}");
+        }
+        List<String> lines = read(project.resolve(ComposeProject.BROKER_FILE)).lines().map(String::strip).toList();
+        List<String> problems = new ArrayList<>();
+        for (String line : wanted) {
+            if (!lines.contains(line)) {
+                problems.add(ComposeProject.BROKER_FILE + " lacks the line `" + line + "`");
+            }
+        }
+        return problems;
+    }
+
     /** The listener contract plus the Compose Specification schema, for both compose files. */
     public static List<String> compose(Path project, ArchetypeProperties properties) {
         ComposeProject compose = new ComposeProject(project);

@@ -44,6 +44,7 @@ class GeneratedProjectTest {
     void the_compose_files_keep_the_listener_contract_and_the_compose_schema(String name, ArchetypeProperties properties) {
         Path project = ArchetypeRenderer.generate(properties, out);
         assertNone(name + ": compose", GeneratedProjectChecks.compose(project, properties));
+        assertNone(name + ": contract lines", GeneratedProjectChecks.contractLines(project, properties));
     }
 
     @Test
