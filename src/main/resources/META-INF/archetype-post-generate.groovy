@@ -6,7 +6,7 @@
  *    directory is removed (nothing half-made stays behind) and generation fails with every problem listed,
  *    each naming the property, the value, the rule and a fix.
  * 2. Finishes what the plugin cannot do: keeps the compose file of the chosen broker mode, writes a KRaft
- *    cluster id into .env, and restores the executable bit of mvnw.
+ *    cluster id into .env, and restores the executable bit of mvnw and of shell scripts.
  */
 import java.nio.ByteBuffer
 import java.nio.file.Files
@@ -33,7 +33,11 @@ Files.move(chosen, projectDir.resolve('docker-compose.broker.yml'), StandardCopy
 Path env = projectDir.resolve('.env')
 Files.writeString(env, Files.readString(env).replace('__KAFKA_CLUSTER_ID__', newClusterId()))
 
-['mvnw'].each { projectDir.resolve(it).toFile().setExecutable(true, false) }
+// The plugin writes every file 0644: give the wrapper and any shell script back their executable bit.
+Files.walk(projectDir).withCloseable { files ->
+    files.filter { Files.isRegularFile(it) && (it.fileName.toString() == 'mvnw' || it.fileName.toString().endsWith('.sh')) }
+            .forEach { it.toFile().setExecutable(true, false) }
+}
 
 /** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
 static String newClusterId() {
