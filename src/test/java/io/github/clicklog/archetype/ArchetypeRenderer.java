@@ -2,6 +2,7 @@ package io.github.clicklog.archetype;
 
 import groovy.lang.Binding;
 import groovy.lang.GroovyShell;
+import groovy.lang.Script;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +21,7 @@ import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.apache.velocity.VelocityContext;
 import org.apache.velocity.app.VelocityEngine;
+import org.codehaus.groovy.runtime.InvokerHelper;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -126,11 +128,21 @@ public final class ArchetypeRenderer {
         Binding binding = new Binding();
         binding.setVariable("request", new GenerationRequest(outputDirectory.toString(), properties.artifactId(),
                 properties.asProperties()));
-        try {
-            new GroovyShell(binding).evaluate(POST_GENERATE.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        InvokerHelper.createScript(postGenerateScript(), binding).run();
+    }
+
+    private static Class<? extends Script> compiledPostGenerate;
+
+    /** Compiled once: compiling the script costs more than running it, and the tests run it dozens of times. */
+    private static synchronized Class<? extends Script> postGenerateScript() {
+        if (compiledPostGenerate == null) {
+            try {
+                compiledPostGenerate = new GroovyShell().parse(POST_GENERATE.toFile()).getClass();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+        return compiledPostGenerate;
     }
 
     /** What the post-generate script reads from the plugin's ArchetypeGenerationRequest. */
@@ -190,8 +202,17 @@ public final class ArchetypeRenderer {
         }
     }
 
+    private static VelocityEngine velocity;
+
     /** Velocity as org.apache.maven.archetype.VelocityConfigurator (archetype-common 3.4.1) sets it up. */
-    static VelocityEngine archetypeVelocity() {
+    static synchronized VelocityEngine archetypeVelocity() {
+        if (velocity == null) {
+            velocity = newArchetypeVelocity();
+        }
+        return velocity;
+    }
+
+    private static VelocityEngine newArchetypeVelocity() {
         Properties settings = new Properties();
         settings.put("introspector.conversion_handler.class", "none");
         settings.put("parser.space_gobbling", "bc");

@@ -2,8 +2,10 @@ package io.github.clicklog.archetype;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.NonValidationKeyword;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
@@ -27,8 +29,13 @@ public final class ComposeSchema {
         if (ComposeSchema.class.getClassLoader().getResource(RESOURCE) == null) {
             throw new IllegalStateException(RESOURCE + " is not on the test class path");
         }
+        // The schema names its meta-schema as https://json-schema.org/draft-07/schema: draft 7, plus the
+        // annotation 'deprecated', which validates nothing and would otherwise be logged as unknown.
+        JsonMetaSchema draft7 = JsonMetaSchema.builder("https://json-schema.org/draft-07/schema", JsonMetaSchema.getV7())
+                .keyword(new NonValidationKeyword("deprecated"))
+                .build();
         // loaded by location: the schema's relative $id (compose_spec.json) needs a base URI to resolve against
-        return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
+        return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7, factory -> factory.metaSchema(draft7))
                 .getSchema(SchemaLocation.of("classpath:" + RESOURCE));
     }
 

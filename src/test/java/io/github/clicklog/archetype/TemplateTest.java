@@ -103,6 +103,26 @@ class TemplateTest {
         assertEquals(true, tokens > 0, "the generated parent pom should take its versions from the archetype pom");
     }
 
+    /** A version written into a module pom would escape the archetype pom's one list of versions. */
+    @Test
+    void no_template_pom_hard_codes_a_version() throws IOException {
+        List<String> problems = new ArrayList<>();
+        Pattern version = Pattern.compile("<version>([^<]*)</version>");
+        for (String template : ArchetypeRenderer.templates()) {
+            if (!template.endsWith("pom.xml")) {
+                continue;
+            }
+            Matcher matcher = version.matcher(Files.readString(Path.of("archetype-resources", template)));
+            while (matcher.find()) {
+                if (!matcher.group(1).strip().startsWith("${")) {
+                    problems.add(template + " has <version>" + matcher.group(1) + "</version>: add a property to the"
+                            + " archetype's pom.xml and use it as @name@ in the parent pom's <properties>");
+                }
+            }
+        }
+        assertNone("hard-coded versions", problems);
+    }
+
     @Test
     void images_in_env_are_the_pinned_ones_of_the_archetype_pom() throws Exception {
         Map<String, String> pom = pomProperties(Path.of("pom.xml"));
