@@ -3,6 +3,7 @@ package ${package}.web;
 import ${package}.shared.BootstrapServers;
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -25,18 +26,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>{@link #publish} never waits for the broker's answer: the send goes into the producer's batch for its
  * partition, and the future completes from the producer's callback. So many concurrent requests share one
  * batch and one round trip, and no request flushes.
+ *
+ * <p>Nor does a request thread wait for the topic's metadata, which {@code send()} would do for up to
+ * {@code max.block.ms} while the broker is down at start-up: one thread fetches it, and clicks that arrive
+ * before it is known wait for that thread's result (and get their 503 with it, if the broker does not answer).
  */
 public final class KafkaClickPublisher implements ClickPublisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaClickPublisher.class);
     /** At most one broker hint per this interval, so an outage under load does not flood the log. */
     private static final long HINT_INTERVAL_NANOS = Duration.ofSeconds(30).toNanos();
+    private static final Duration METADATA_RETRY_PAUSE = Duration.ofMillis(200);
 
     private final Producer<String, byte[]> producer;
     private final String topic;
     private final BootstrapServers bootstrap;
     private final Duration deliveryTimeout;
     private final AtomicLong lastHintNanos = new AtomicLong(System.nanoTime() - HINT_INTERVAL_NANOS);
+    /** Completes once the producer knows the topic's partitions; replaced by a new one after each failed try. */
+    private volatile CompletableFuture<Void> topicKnown = new CompletableFuture<>();
+    private volatile boolean closed;
 
     public KafkaClickPublisher(BootstrapServers bootstrap, String topic, Map<String, Object> overrides) {
         this.bootstrap = bootstrap;
@@ -45,6 +54,9 @@ public final class KafkaClickPublisher implements ClickPublisher {
         this.deliveryTimeout = Duration.ofMillis(Long.parseLong(
                 String.valueOf(settings.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG))));
         this.producer = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
+        Thread fetch = new Thread(this::fetchTopicMetadata, "web-producer-metadata");
+        fetch.setDaemon(true);
+        fetch.start();
     }
 
     /** The producer settings, each with the reason; {@code overrides} win (benchmarks, tests). */
@@ -66,12 +78,23 @@ public final class KafkaClickPublisher implements ClickPublisher {
         // The upper bound from send() to success or failure (Kafka requires >= linger + request timeout):
         // a client gets 202 or 503 within about 5 s, instead of the 2-minute default.
         settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000);
+        // Keeps the topic's metadata while the broker is away (the default forgets it and bootstraps again): then
+        // send() does not block during an outage, and each click gets its 503 from the delivery timeout.
+        settings.put(CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
         settings.putAll(overrides);
         return settings;
     }
 
     @Override
     public CompletableFuture<Void> publish(ClickEvent click) {
+        CompletableFuture<Void> known = topicKnown;
+        if (known.isDone() && !known.isCompletedExceptionally()) {
+            return send(click);
+        }
+        return known.thenCompose(ready -> send(click));
+    }
+
+    private CompletableFuture<Void> send(ClickEvent click) {
         CompletableFuture<Void> written = new CompletableFuture<>();
         ProducerRecord<String, byte[]> record =
                 new ProducerRecord<>(topic, click.partitionKey(), ClickJson.toBytes(click));
@@ -91,6 +114,34 @@ public final class KafkaClickPublisher implements ClickPublisher {
         return written;
     }
 
+    /** Asks for the topic's partitions until the broker answers; each failed try fails the clicks waiting for it. */
+    private void fetchTopicMetadata() {
+        while (!closed && !Thread.currentThread().isInterrupted()) {
+            CompletableFuture<Void> attempt = topicKnown;
+            try {
+                producer.partitionsFor(topic);
+                attempt.complete(null);
+                return;
+            } catch (RuntimeException e) {
+                topicKnown = new CompletableFuture<>();
+                if (!closed) {
+                    hintOncePerInterval(e);
+                }
+                attempt.completeExceptionally(e);
+                pauseAfterFailure();
+            }
+        }
+    }
+
+    /** Some failures come at once (an invalid topic name): a short pause keeps the retries from spinning. */
+    private static void pauseAfterFailure() {
+        try {
+            Thread.sleep(METADATA_RETRY_PAUSE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void flush() {
         producer.flush();
@@ -103,6 +154,7 @@ public final class KafkaClickPublisher implements ClickPublisher {
 
     @Override
     public void close() {
+        closed = true;
         // close() flushes first; the bound keeps a dead broker from holding up shutdown for long.
         producer.close(deliveryTimeout);
     }
