@@ -57,6 +57,15 @@ class GeneratedProjectChecksTest {
     }
 
     @Test
+    void a_project_without_a_smoke_test_is_reported() throws IOException {
+        write("web/src/test/java/com/example/web/WebTest.java", "class WebTest {}");
+        write("web/target/surefire-reports/TEST-com.example.web.WebTest.xml",
+                "<testsuite tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"0\"/>");
+        assertEquals(List.of("the generated project has no smoke test (a *Smoke* test class) on a real broker"),
+                GeneratedProjectChecks.buildReports(project));
+    }
+
+    @Test
     void a_project_without_tests_proves_nothing() {
         assertEquals(List.of("the generated project has no test classes, so its `mvn verify` proves nothing"),
                 GeneratedProjectChecks.buildReports(project));
