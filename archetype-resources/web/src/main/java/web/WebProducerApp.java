@@ -64,11 +64,11 @@ public final class WebProducerApp implements AutoCloseable {
     /** A request body must arrive within this, else the answer is 408. */
     static final Duration BODY_READ_TIMEOUT = Duration.ofSeconds(5);
     /**
-     * Workers read and check requests; they never wait for Kafka (answers come from the send callbacks), so a
-     * few dozen serve any number of concurrent clicks. The number only bounds how many slow clients can hold a
-     * worker at once (each for at most the body-read timeout).
+     * Workers read and check requests and write answers; they never wait for Kafka (answers come from the send
+     * callbacks), so a few dozen serve any number of concurrent clicks. The number bounds how many slow clients
+     * can hold a worker at once, each for at most {@code sun.net.httpserver.maxReqTime}; idle workers cost little.
      */
-    static final int WORKER_THREADS = 32;
+    static final int WORKER_THREADS = 64;
     /** Connections waiting to be accepted: bursts of new clients queue instead of being refused. */
     private static final int ACCEPT_BACKLOG = 1024;
     private static final String DEMO_PAGE = "/demo/index.html";
