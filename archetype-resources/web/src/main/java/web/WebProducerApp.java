@@ -17,9 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +96,10 @@ public final class WebProducerApp implements AutoCloseable {
         this.demoPage = readDemoPage();
         this.workers = new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), threads("web-http"));
-        this.deadlines = Executors.newSingleThreadScheduledExecutor(threads("web-body-deadline"));
+        ScheduledThreadPoolExecutor bodyDeadlines = new ScheduledThreadPoolExecutor(1, threads("web-body-deadline"));
+        // Nearly every deadline is cancelled when its body arrives: drop it then, instead of 5 s later.
+        bodyDeadlines.setRemoveOnCancelPolicy(true);
+        this.deadlines = bodyDeadlines;
         this.clicks = new ClicksEndpoint(publisher, workers, deadlines, bodyReadTimeout);
         this.server = HttpServer.create(new InetSocketAddress(config.port()), ACCEPT_BACKLOG);
         server.createContext("/", this::route);
