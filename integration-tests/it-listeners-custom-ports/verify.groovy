@@ -1,0 +1,13 @@
+// Custom ports, topic, package and OUTSIDE host: the generated compose files proven on a real broker from
+// both sides of the network, with the listener doctor (the broken variants run in the other two listener ITs).
+import io.github.clicklog.archetype.ArchetypeProperties
+import io.github.clicklog.archetype.listeners.ListenerVerification
+import io.github.clicklog.archetype.listeners.Versions
+
+def it = basedir.toPath()
+def properties = ArchetypeProperties.load(it.resolve('archetype.properties'))
+assert it.resolve('build.log').toFile().text.count('BUILD SUCCESS') == 2 : 'generation and the package build both pass'
+
+ListenerVerification.verify(it.resolve(properties.artifactId()), properties.get('package'),
+        new Versions(kafkaVersion, kafkaZookeeperModeVersion, slf4jVersion, dependencyPluginVersion),
+        it.resolve('listener-verification'), false)

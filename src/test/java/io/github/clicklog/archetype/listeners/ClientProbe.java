@@ -1,0 +1,175 @@
+package io.github.clicklog.archetype.listeners;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A Kafka client run in a child JVM, on the host or inside a container's namespace, with short timeouts
+ * (a failing listener shows up only as a timeout, and the defaults wait one to two minutes).
+ *
+ * <pre>
+ *   roundtrip BOOTSTRAP TOPIC   produce one record and consume it back
+ *   post URL JSON               POST to the web producer, print status and body
+ * </pre>
+ *
+ * The exit status tells the stages apart: 0 worked; 3 the bootstrap address gave no metadata;
+ * 4 metadata came back (the advertised addresses are printed) but producing failed; 5 consuming failed.
+ */
+public final class ClientProbe {
+
+    static final int WORKED = 0;
+    static final int BOOTSTRAP_FAILED = 3;
+    static final int PRODUCE_FAILED = 4;
+    static final int CONSUME_FAILED = 5;
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(6);
+
+    private ClientProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int status = switch (args[0]) {
+            case "roundtrip" -> roundTrip(args[1], args[2]);
+            case "post" -> post(args[1], args[2]);
+            default -> throw new IllegalArgumentException("unknown probe " + args[0]);
+        };
+        System.out.flush();
+        System.exit(status);
+    }
+
+    private static int roundTrip(String bootstrap, String topic) {
+        // What the broker advertises, asked like every client's first request: this tells "cannot bootstrap"
+        // from "bootstrapped, then sent somewhere unreachable".
+        try {
+            System.out.println("ADVERTISED " + String.join(",", advertised(bootstrap.split(",")[0].trim())));
+        } catch (IOException | RuntimeException e) {
+            System.out.println("BOOTSTRAP_FAILED " + bootstrap + ": " + e);
+            return BOOTSTRAP_FAILED;
+        }
+        String value = "listener-check-" + UUID.randomUUID();
+        RecordMetadata written;
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(bootstrap))) {
+            written = producer.send(new ProducerRecord<>(topic, value, value)).get();
+        } catch (Exception e) {
+            System.out.println("PRODUCE_FAILED " + e);
+            return PRODUCE_FAILED;
+        }
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig(bootstrap))) {
+            TopicPartition partition = new TopicPartition(written.topic(), written.partition());
+            consumer.assign(List.of(partition));
+            consumer.seek(partition, written.offset());
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (value.equals(record.value())) {
+                        System.out.println("OK produced and consumed " + partition + "@" + written.offset());
+                        return WORKED;
+                    }
+                }
+            }
+            System.out.println("CONSUME_FAILED the record did not come back within " + TIMEOUT.toSeconds() + " s");
+        } catch (Exception e) {
+            System.out.println("CONSUME_FAILED " + e);
+        }
+        return CONSUME_FAILED;
+    }
+
+    private static Properties producerConfig(String bootstrap) {
+        Properties config = common(bootstrap);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TIMEOUT.toMillis());
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis() - 1000);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        return config;
+    }
+
+    private static Properties consumerConfig(String bootstrap) {
+        Properties config = common(bootstrap);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+        config.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis() - 1000);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        return config;
+    }
+
+    private static Properties common(String bootstrap) {
+        Properties config = new Properties();
+        config.put("bootstrap.servers", bootstrap);
+        config.put("socket.connection.setup.timeout.ms", 2000);
+        config.put("socket.connection.setup.timeout.max.ms", 2000);
+        config.put("reconnect.backoff.max.ms", 500);
+        return config;
+    }
+
+    /**
+     * A Metadata v4 request without topics, written out: the clients use the answer but never show it.
+     * (The generated project's listener doctor does the same; this is an independent copy on purpose, so
+     * the check does not rest on the code it checks.)
+     */
+    static List<String> advertised(String address) throws IOException {
+        int colon = address.lastIndexOf(':');
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address.substring(0, colon),
+                    Integer.parseInt(address.substring(colon + 1))), 2000);
+            socket.setSoTimeout(3000);
+            byte[] clientId = "listener-verification".getBytes(StandardCharsets.UTF_8);
+            ByteBuffer request = ByteBuffer.allocate(4 + 10 + clientId.length + 5);
+            request.putInt(10 + clientId.length + 5).putShort((short) 3).putShort((short) 4).putInt(42)
+                    .putShort((short) clientId.length).put(clientId).putInt(0).put((byte) 0);
+            socket.getOutputStream().write(request.array());
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            byte[] body = new byte[in.readInt()];
+            in.readFully(body);
+            ByteBuffer response = ByteBuffer.wrap(body);
+            response.getInt();
+            response.getInt();
+            List<String> brokers = new ArrayList<>();
+            for (int i = response.getInt(); i > 0; i--) {
+                response.getInt();
+                byte[] host = new byte[response.getShort()];
+                response.get(host);
+                brokers.add(new String(host, StandardCharsets.UTF_8) + ":" + response.getInt());
+                short rack = response.getShort();
+                response.position(response.position() + Math.max(rack, 0));
+            }
+            return brokers;
+        }
+    }
+
+    private static int post(String url, String json) throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(15)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        System.out.println("STATUS " + response.statusCode());
+        System.out.println("BODY " + response.body());
+        return response.statusCode() == 202 ? WORKED : 1;
+    }
+}

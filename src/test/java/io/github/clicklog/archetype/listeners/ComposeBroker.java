@@ -1,0 +1,160 @@
+package io.github.clicklog.archetype.listeners;
+
+import io.github.clicklog.archetype.ComposeProject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The broker service of docker-compose.broker.yml, started the way its image starts it, in the namespace
+ * that stands for the {@code kafka} container.
+ *
+ * <p>The service's environment (after .env substitution) goes unchanged to the converter the image runs,
+ * {@code kafka.docker.KafkaDockerWrapper setup}, from kafka_2.13 of the image's Kafka version; the
+ * server.properties it writes is what the broker starts with. One value is changed: the log directory,
+ * a named volume in compose, points into this run's work directory.
+ *
+ * <p>ZooKeeper mode, honestly: the Confluent images (cp-kafka 7.9, Kafka 3.9) do not run
+ * KafkaDockerWrapper; they have their own converter (/etc/confluent/docker/configure), which follows the
+ * same naming rule (KAFKA_FOO_BAR becomes foo.bar). The wrapper of Kafka 3.9 stands in for it here: it
+ * writes server.properties, then tries to format KRaft storage and fails for want of a CLUSTER_ID, which a
+ * ZooKeeper-mode broker does not need; that one failure is expected. ZooKeeper runs in its own namespace,
+ * from the ZooKeeper jars that Kafka 3.9 brings, configured from the zookeeper service's environment by the
+ * cp-zookeeper rule (ZOOKEEPER_CLIENT_PORT becomes clientPort).
+ */
+final class ComposeBroker {
+
+    static final String SERVICE = "kafka";
+    static final String ZOOKEEPER_SERVICE = "zookeeper";
+    private static final Pattern STARTED = Pattern.compile("Kafka Server started|\\[KafkaServer id=\\d+\\] started");
+    private static final String NO_CLUSTER_ID = "CLUSTER_ID environment variable is not set";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    /** Whether the broker came up, and if not, why (the end of its log). */
+    record Outcome(boolean started, String why) {
+    }
+
+    private ComposeBroker() {
+    }
+
+    static boolean zookeeperMode(Map<String, String> brokerEnvironment) {
+        return !brokerEnvironment.containsKey("KAFKA_PROCESS_ROLES");
+    }
+
+    /**
+     * Converts and starts the broker (and ZooKeeper first, in ZooKeeper mode); returns once it logged that
+     * it started, or once it is clear that it will not.
+     */
+    static Outcome start(ComposeProject compose, ComposeNetwork network, String classpath, Path workDir)
+            throws IOException, InterruptedException {
+        Map<String, String> environment = ComposeProject.environment(
+                compose.service(ComposeProject.BROKER_FILE, SERVICE));
+        Path data = workDir.resolve("kafka-data");
+        Path configs = workDir.resolve("kafka-config");
+        for (String dir : List.of("default", "mounted", "final")) {
+            Files.createDirectories(configs.resolve(dir));
+        }
+        Files.createDirectories(data);
+        Map<String, String> converterEnvironment = new LinkedHashMap<>(environment);
+        converterEnvironment.put("KAFKA_LOG_DIRS", data.toString());
+        converterEnvironment.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+
+        Path converterLog = workDir.resolve("kafka-docker-wrapper.log");
+        int converted = network.run(SERVICE, List.of(java(), "-cp", classpath, "kafka.docker.KafkaDockerWrapper",
+                        "setup", "--default-configs-dir", configs.resolve("default").toString(),
+                        "--mounted-configs-dir", configs.resolve("mounted").toString(),
+                        "--final-configs-dir", configs.resolve("final").toString()),
+                converterEnvironment, workDir, converterLog, Duration.ofSeconds(60));
+        Path serverProperties = configs.resolve("final/server.properties");
+        boolean expectedZookeeperFailure = zookeeperMode(environment) && converted == 1
+                && Files.readString(converterLog).contains(NO_CLUSTER_ID);
+        if ((converted != 0 && !expectedZookeeperFailure) || !Files.isRegularFile(serverProperties)) {
+            return new Outcome(false, "KafkaDockerWrapper setup exited with " + converted + ":\n" + tail(converterLog));
+        }
+
+        if (zookeeperMode(environment)) {
+            Outcome zookeeper = startZookeeper(compose, network, classpath, workDir);
+            if (!zookeeper.started()) {
+                return zookeeper;
+            }
+        }
+
+        Path log = workDir.resolve("kafka.log");
+        Process broker = network.start(SERVICE, List.of(java(), "-Xmx384m", "-Xms64m", "-XX:+UseSerialGC",
+                        "-cp", classpath, "kafka.Kafka", serverProperties.toString()),
+                Map.of("PATH", converterEnvironment.get("PATH")), workDir, log);
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (STARTED.matcher(Files.readString(log)).find()) {
+                return new Outcome(true, "started");
+            }
+            if (!broker.isAlive()) {
+                return new Outcome(false, "the broker exited with " + broker.exitValue() + ":\n" + tail(log));
+            }
+            Thread.sleep(200);
+        }
+        return new Outcome(false, "the broker did not log that it started within " + START_TIMEOUT.toSeconds()
+                + " s:\n" + tail(log));
+    }
+
+    private static Outcome startZookeeper(ComposeProject compose, ComposeNetwork network, String classpath,
+                                          Path workDir) throws IOException, InterruptedException {
+        Map<String, String> environment = ComposeProject.environment(
+                compose.service(ComposeProject.BROKER_FILE, ZOOKEEPER_SERVICE));
+        StringBuilder config = new StringBuilder();
+        int clientPort = -1;
+        for (Map.Entry<String, String> entry : environment.entrySet()) {
+            if (entry.getKey().startsWith("ZOOKEEPER_")) {
+                String key = camelCase(entry.getKey().substring("ZOOKEEPER_".length()));
+                config.append(key).append('=').append(entry.getValue()).append('\n');
+                if (key.equals("clientPort")) {
+                    clientPort = Integer.parseInt(entry.getValue().trim());
+                }
+            }
+        }
+        if (clientPort < 0) {
+            return new Outcome(false, "the zookeeper service sets no ZOOKEEPER_CLIENT_PORT");
+        }
+        // The two data volumes of the zookeeper service, in this run's work directory.
+        Path data = Files.createDirectories(workDir.resolve("zookeeper-data"));
+        Path dataLog = Files.createDirectories(workDir.resolve("zookeeper-log"));
+        config.append("dataDir=").append(data).append('\n').append("dataLogDir=").append(dataLog).append('\n');
+        Path file = workDir.resolve("zookeeper.properties");
+        Files.writeString(file, config.toString());
+        Path log = workDir.resolve("zookeeper.log");
+        network.start(ZOOKEEPER_SERVICE, List.of(java(), "-Xmx128m", "-XX:+UseSerialGC", "-cp", classpath,
+                        "org.apache.zookeeper.server.quorum.QuorumPeerMain", file.toString()),
+                Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), workDir, log);
+        if (!network.awaitPort(ZOOKEEPER_SERVICE, network.address(ZOOKEEPER_SERVICE), clientPort, Duration.ofSeconds(60))) {
+            return new Outcome(false, "ZooKeeper did not accept connections on " + clientPort + ":\n" + tail(log));
+        }
+        return new Outcome(true, "started");
+    }
+
+    /** cp-zookeeper's rule: CLIENT_PORT becomes clientPort. */
+    static String camelCase(String upperSnake) {
+        StringBuilder key = new StringBuilder();
+        for (String word : upperSnake.toLowerCase(Locale.ROOT).split("_")) {
+            key.append(key.length() == 0 ? word : Character.toUpperCase(word.charAt(0)) + word.substring(1));
+        }
+        return key.toString();
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static String tail(Path log) throws IOException {
+        if (!Files.isRegularFile(log)) {
+            return "(no log)";
+        }
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size()));
+    }
+}
