@@ -11,12 +11,17 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * The JSON form of clicks, both ways, with the validation rules in one place.
@@ -57,7 +62,14 @@ public final class ClickJson {
     /** Parses a request body; malformed JSON becomes an {@link InvalidClickException} naming the spot. */
     public static JsonNode readTree(byte[] body) throws InvalidClickException {
         try {
-            JsonNode node = MAPPER.readTree(body);
+            // Jackson would guess UTF-16/32 from zero bytes and lets some invalid UTF-8 through; clicks are UTF-8
+            // (RFC 8259), so the bytes are decoded strictly first and a bad sequence is named, not stored.
+            String text = UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+            JsonNode node = MAPPER.readTree(text);
             if (node == null || node.isMissingNode()) {
                 throw new InvalidClickException("the body is empty: send a click as a JSON object");
             }
@@ -66,6 +78,8 @@ public final class ClickJson {
             // A broken limit (nesting too deep, string too long) has no location: saying so is enough.
             String where = e.getLocation() == null ? "" : " (at character " + e.getLocation().getCharOffset() + ")";
             throw new InvalidClickException("malformed JSON: " + e.getOriginalMessage() + where, e);
+        } catch (CharacterCodingException e) {
+            throw new InvalidClickException("the body is not valid UTF-8: send JSON encoded as UTF-8", e);
         } catch (IOException e) {
             throw new InvalidClickException("unreadable body: " + e.getMessage(), e);
         }
