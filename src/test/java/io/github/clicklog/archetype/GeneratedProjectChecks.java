@@ -206,6 +206,27 @@ public final class GeneratedProjectChecks {
     }
 
     /**
+     * The invoker's build.log of a positive IT: both invocations (generate, then the generated project's
+     * verify) ended in BUILD SUCCESS. Otherwise the failing goal and failing test lines, so the IT's
+     * failure says what broke without opening the log.
+     */
+    public static List<String> buildLog(Path buildLog) {
+        String log = read(buildLog);
+        int successes = log.split("BUILD SUCCESS", -1).length - 1;
+        if (successes == 2) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        problems.add(buildLog + " shows " + successes + " of 2 builds passing (archetype:generate, then the generated"
+                + " project's mvn verify)");
+        log.lines().filter(line -> line.startsWith("[ERROR] Failed to execute goal")
+                        || (line.startsWith("[ERROR] Tests run:") && line.contains(" in "))
+                        || line.startsWith("[ERROR]   "))
+                .map(String::strip).distinct().limit(20).forEach(problems::add);
+        return problems;
+    }
+
+    /**
      * After the generated project's `mvn verify`: every test class has a Surefire or Failsafe report with tests
      * run and none failed; a smoke test (a class named *Smoke*) exists and ran without skips.
      */

@@ -66,6 +66,19 @@ class GeneratedProjectChecksTest {
     }
 
     @Test
+    void a_failed_generated_build_is_reported_with_its_failing_tests() throws IOException {
+        write("build.log", String.join("\n", "[INFO] BUILD SUCCESS", "[INFO] Tests run: 4, Failures: 0",
+                "[ERROR] Tests run: 3, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.2 s <<< FAILURE! -- in a.FuzzTest",
+                "[ERROR]   FuzzTest.decodes:12 expected <1> but was <2>", "[INFO] BUILD FAILURE",
+                "[ERROR] Failed to execute goal surefire:test (default-test) on project clicks-dev"));
+        List<String> problems = GeneratedProjectChecks.buildLog(project.resolve("build.log"));
+        assertEquals(4, problems.size(), problems::toString);
+        assertTrue(problems.get(0).contains("1 of 2 builds passing"), problems::toString);
+        write("build.log", "[INFO] BUILD SUCCESS\n[INFO] BUILD SUCCESS\n");
+        assertEquals(List.of(), GeneratedProjectChecks.buildLog(project.resolve("build.log")));
+    }
+
+    @Test
     void a_project_without_tests_proves_nothing() {
         assertEquals(List.of("the generated project has no test classes, so its `mvn verify` proves nothing"),
                 GeneratedProjectChecks.buildReports(project));
