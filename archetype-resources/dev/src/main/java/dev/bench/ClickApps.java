@@ -1,0 +1,81 @@
+package ${package}.dev.bench;
+
+import ${package}.consumer.ClickConsumerApp;
+import ${package}.web.WebProducerApp;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts the web producer and the consumer as their own JVMs, configured only through the environment
+ * variables a user sets (KAFKA_BOOTSTRAP_SERVERS, CLICK_TOPIC, WEB_PORT, CLICK_DATA_DIR, CLICK_CONSUMER_GROUP).
+ */
+public final class ClickApps {
+
+    private ClickApps() {
+    }
+
+    public static ChildJvm startWebProducer(String bootstrapServers, String topic, int port,
+                                            List<String> jvmOptions, Path log) {
+        return ChildJvm.start("web producer", WebProducerApp.class.getName(), jvmOptions, Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
+                "CLICK_TOPIC", topic,
+                "WEB_PORT", Integer.toString(port)), log);
+    }
+
+    public static ChildJvm startConsumer(String bootstrapServers, String topic, String group, Path dataDir,
+                                         List<String> jvmOptions, Path log) {
+        return ChildJvm.start("consumer", ClickConsumerApp.class.getName(), jvmOptions, Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
+                "CLICK_TOPIC", topic,
+                "CLICK_CONSUMER_GROUP", group,
+                "CLICK_DATA_DIR", dataDir.toString()), log);
+    }
+
+    public static URI baseUri(int port) {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /**
+     * POSTs one click every 5 ms until one is answered 202, and returns {@link System#nanoTime()} of that
+     * answer: the web producer's "ready" moment as a user sees it (HTTP up and the broker reached).
+     */
+    public static long awaitFirstAccepted(ChildJvm web, URI base, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] click = BenchClicks.single(0);
+        String last = "no answer yet";
+        try (HttpExchange exchange = new HttpExchange(base, 5_000)) {
+            while (System.nanoTime() < deadline) {
+                if (!web.isAlive()) {
+                    throw new IllegalStateException("the web producer exited with code " + web.exitCode()
+                            + " while starting; its log ends with:" + System.lineSeparator() + web.logTail(30));
+                }
+                try {
+                    HttpExchange.Response response = exchange.postJson("/api/clicks", click);
+                    if (response.status() == 202) {
+                        return System.nanoTime();
+                    }
+                    last = response.status() + " " + response.bodyText();
+                } catch (IOException e) {
+                    last = e.toString();
+                }
+                sleepMillis(5);
+            }
+        }
+        throw new IllegalStateException("the web producer gave no 202 within " + timeout.toSeconds() + " s (last: "
+                + last + "); its log ends with:" + System.lineSeparator() + web.logTail(30));
+    }
+
+    static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
