@@ -1,5 +1,8 @@
 package ${package}.dev;
 
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +35,11 @@ public final class BrokerProcessMain {
         }
         String serverProperties = args[0];
         String clusterId = args[1];
+        // Ctrl-C in a terminal sends SIGINT to every process of the foreground group, this child too. The
+        // parent must stop the apps first (the web producer flushes to this broker) and then the broker, with
+        // SIGTERM; so this JVM ignores SIGINT. Set before Kafka starts: the JVM then installs no handler of its
+        // own or Kafka's for it.
+        Signal.handle(new Signal("INT"), SignalHandler.SIG_IGN);
 
         Thread orphanWatch = new Thread(BrokerProcessMain::exitWhenParentIsGone, "parent-watch");
         orphanWatch.setDaemon(true);

@@ -67,7 +67,6 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private final Settings settings;
-    private final String clusterId = Uuid.randomUuid().toString();
     private Process process;
     private Duration lastStartDuration = Duration.ZERO;
 
@@ -246,7 +245,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
         command.add("@" + jvmArguments);
         command.add(BrokerProcessMain.class.getName());
         command.add(serverProperties.toString());
-        command.add(clusterId);
+        command.add(clusterId());
 
         Path log = logFile();
         Files.writeString(log, "---- starting broker at " + Instant.now() + ": " + String.join(" ", command)
@@ -257,6 +256,25 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 // stdin stays a pipe: BrokerProcessMain exits when it closes, i.e. when this JVM is gone
                 .start();
+    }
+
+    /**
+     * The id the data directory was formatted with, or a new one for a new directory: formatting checks it
+     * even with --ignore-formatted, so a second run on the same data must pass the same id.
+     */
+    private String clusterId() throws IOException {
+        Path meta = settings.dataDir().resolve("log").resolve("meta.properties");
+        if (Files.exists(meta)) {
+            Properties properties = new Properties();
+            try (InputStream in = Files.newInputStream(meta)) {
+                properties.load(in);
+            }
+            String id = properties.getProperty("cluster.id");
+            if (id != null && !id.isBlank()) {
+                return id.trim();
+            }
+        }
+        return Uuid.randomUuid().toString();
     }
 
     /** First the OUTSIDE port opens (checked quietly), then the broker must answer a metadata request. */
