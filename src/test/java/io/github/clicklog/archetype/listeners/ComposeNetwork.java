@@ -37,6 +37,7 @@ final class ComposeNetwork implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final Thread cleanupOnExit = new Thread(this::removeQuietly, "compose-network-cleanup");
     private boolean closed;
+    private Path socketDir;
 
     private ComposeNetwork(String hub, Path workDir) {
         this.runId = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF));
@@ -169,8 +170,12 @@ final class ComposeNetwork implements AutoCloseable {
      * loopback, so a listener bound to the container's loopback is out of reach here too. Two socats joined
      * by a unix socket carry it across the namespace boundary.
      */
-    Process[] publish(String container, int hostPort, int containerPort) throws IOException {
-        Path socket = workDir.resolve("publish-" + hostPort + ".sock");
+    Process[] publish(String container, int hostPort, int containerPort) throws IOException, InterruptedException {
+        // A unix socket path has at most 107 characters: deep build directories are too long for it.
+        if (socketDir == null) {
+            socketDir = Files.createTempDirectory("clk" + runId);
+        }
+        Path socket = socketDir.resolve(hostPort + ".sock");
         Files.deleteIfExists(socket);
         Process inside = start(container, List.of("socat", "-b", "262144",
                         "UNIX-LISTEN:" + socket + ",fork,unlink-early",
@@ -182,6 +187,16 @@ final class ComposeNetwork implements AutoCloseable {
                         "UNIX-CONNECT:" + socket),
                 Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), workDir,
                 workDir.resolve("publish-" + hostPort + "-host.log"));
+        // socat fails at once on a bad address or a taken port; a dead forwarder must not pass for a
+        // published port with nothing behind it.
+        Thread.sleep(300);
+        for (Process forwarder : List.of(inside, onHost)) {
+            if (!forwarder.isAlive()) {
+                throw new IOException("publishing 127.0.0.1:" + hostPort + " failed: "
+                        + Files.readString(workDir.resolve("publish-" + hostPort + "-container.log"))
+                        + Files.readString(workDir.resolve("publish-" + hostPort + "-host.log")));
+            }
+        }
         return new Process[] {inside, onHost};
     }
 
@@ -251,6 +266,9 @@ final class ComposeNetwork implements AutoCloseable {
                 System.err.println("[listeners] could not delete network namespace " + ns + ": " + e.getMessage());
             }
             deleteTree(Path.of("/etc/netns", ns));
+        }
+        if (socketDir != null) {
+            deleteTree(socketDir);
         }
     }
 

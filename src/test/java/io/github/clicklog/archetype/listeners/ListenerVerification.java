@@ -497,7 +497,11 @@ public final class ListenerVerification {
         return new int[] {host, container};
     }
 
-    private void requireFreeHostPort(int port) throws IOException {
+    private void requireFreeHostPort(int port) throws IOException, InterruptedException {
+        // The previous scenario's forwarder may take a moment to let go of the port.
+        for (int i = 0; i < 40 && !portFree(port); i++) {
+            Thread.sleep(500);
+        }
         if (!portFree(port)) {
             throw new IOException("127.0.0.1:" + port + " is taken on this machine (a broker or dev mode left"
                     + " running?); the verification publishes the OUTSIDE port there, as compose would");
