@@ -1,6 +1,5 @@
 package ${package}.dev.bench;
 
-import ${package}.consumer.ClickConsumerApp;
 import ${package}.web.WebProducerApp;
 
 import java.io.IOException;
@@ -16,6 +15,9 @@ import java.util.Map;
  */
 public final class ClickApps {
 
+    /** By name: the consumer's classes are needed only in the child JVM, never in this one. */
+    private static final String CONSUMER_MAIN = "${package}.consumer.ClickConsumerApp";
+
     private ClickApps() {
     }
 
@@ -29,7 +31,7 @@ public final class ClickApps {
 
     public static ChildJvm startConsumer(String bootstrapServers, String topic, String group, Path dataDir,
                                          List<String> jvmOptions, Path log) {
-        return ChildJvm.start("consumer", ClickConsumerApp.class.getName(), jvmOptions, Map.of(
+        return ChildJvm.start("consumer", CONSUMER_MAIN, jvmOptions, Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
                 "CLICK_TOPIC", topic,
                 "CLICK_CONSUMER_GROUP", group,
