@@ -40,7 +40,8 @@ public record BootstrapServers(String address, String source) {
     public String unreachableHint() {
         return "Kafka at " + address + " (from " + source + ") did not answer. Is the broker up, and is "
                 + address + " the listener advertised for this side (host or container)? Check with: "
-                + LISTENER_DOCTOR_COMMAND;
+                + LISTENER_DOCTOR_COMMAND + " (on the host, from the project root), or "
+                + ListenerDoctor.containerCommand("<service>") + " (in a container; <service> is web or consumer)";
     }
 
     /** The start-up line, like the original note's {@code broker url : ...}. */
