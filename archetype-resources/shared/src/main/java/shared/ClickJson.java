@@ -103,10 +103,15 @@ public final class ClickJson {
         ObjectNode click = requireObject(readTree(value));
         UUID eventId;
         Instant timestamp;
+        String id = requiredString(click, "eventId");
         try {
-            eventId = UUID.fromString(requiredString(click, "eventId"));
+            eventId = UUID.fromString(id);
         } catch (IllegalArgumentException e) {
             throw new InvalidClickException("eventId must be a UUID");
+        }
+        // UUID.fromString also takes short forms such as 1-2-3-4-5; stored back, the id would change.
+        if (!eventId.toString().equalsIgnoreCase(id)) {
+            throw new InvalidClickException("eventId must be a UUID in its 36-character form, got " + id);
         }
         try {
             timestamp = Instant.parse(requiredString(click, "timestamp"));
@@ -202,6 +207,23 @@ public final class ClickJson {
         if (value.isContainerNode() && value.toString().length() > MAX_STRING_LENGTH) {
             throw new InvalidClickException(name + " is larger than " + MAX_STRING_LENGTH + " characters of JSON");
         }
+        if (hasNonFiniteNumber(value)) {
+            throw new InvalidClickException(name + " holds a number too large for a double (such as 1e999): it"
+                    + " would be stored as \"Infinity\"; send it as a string");
+        }
+    }
+
+    /** 1e999 parses to an infinite double, which JSON cannot write back as a number. */
+    private static boolean hasNonFiniteNumber(JsonNode value) {
+        if (value.isFloatingPointNumber()) {
+            return !Double.isFinite(value.doubleValue());
+        }
+        for (JsonNode element : value) {
+            if (hasNonFiniteNumber(element)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void putIfPresent(ObjectNode node, String field, String value) {
