@@ -31,6 +31,12 @@ public record ClickConsumerConfig(
     public static final String DATA_DIR_ENV_VARIABLE = "CLICK_DATA_DIR";
     /** Relative to the working directory; docker-compose.yml sets /data, a volume. */
     public static final String DEFAULT_DATA_DIR = "data";
+    /**
+     * Optional static group membership ({@code group.instance.id}): a consumer restarted with the same id gets
+     * its partitions back at once, instead of after the session timeout of the one that died (45 s by default).
+     * Each running consumer of the group needs its own id.
+     */
+    public static final String INSTANCE_ID_ENV_VARIABLE = "CLICK_CONSUMER_INSTANCE_ID";
 
     /** Set by the consumer itself: changing them would break "stored exactly once" (see ClickConsumerApp). */
     static final Set<String> FIXED_SETTINGS = Set.of(
@@ -61,18 +67,22 @@ public record ClickConsumerConfig(
         }
     }
 
-    /** Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code CLICK_CONSUMER_GROUP}, {@code CLICK_DATA_DIR}. */
+    /**
+     * Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code CLICK_CONSUMER_GROUP}, {@code CLICK_DATA_DIR}
+     * and {@code CLICK_CONSUMER_INSTANCE_ID}.
+     */
     public static ClickConsumerConfig fromEnvironment() {
         return resolve(System.getenv());
     }
 
     public static ClickConsumerConfig resolve(Map<String, String> environment) {
+        String instanceId = valueOr(environment, INSTANCE_ID_ENV_VARIABLE, "");
         return new ClickConsumerConfig(
                 BootstrapServers.resolve(environment),
                 ClickTopic.resolve(environment),
                 valueOr(environment, GROUP_ENV_VARIABLE, DEFAULT_GROUP),
                 Path.of(valueOr(environment, DATA_DIR_ENV_VARIABLE, DEFAULT_DATA_DIR)),
-                Map.of());
+                instanceId.isEmpty() ? Map.of() : Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId));
     }
 
     private static String valueOr(Map<String, String> environment, String name, String fallback) {

@@ -1,0 +1,332 @@
+package ${package}.consumer;
+
+import ${package}.shared.BootstrapServers;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The consumer loop against Kafka's MockConsumer and MockProducer, with the real JSON Lines sink: what is stored,
+ * committed and dead-lettered, and in which order. The same with a real broker is the dev module's smoke test.
+ */
+@Timeout(60)
+class ClickConsumerLoopTest {
+
+    private static final TopicPartition P0 = new TopicPartition(Clicks.TOPIC, 0);
+    private static final String DEAD_LETTERS = Clicks.TOPIC + ".dlq";
+
+    @TempDir
+    Path dataDir;
+
+    private final CommitRecordingConsumer consumer = new CommitRecordingConsumer();
+    private final MockProducer<byte[], byte[]> producer =
+            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    private ClickConsumerApp app;
+
+    @AfterEach
+    void stop() {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    @Test
+    void every_click_is_stored_and_committed_only_after_the_sink_has_it() throws Exception {
+        ClickSink sink = new CommitCheckingSink(JsonLinesClickSink.open(dataDir));
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1), Clicks.validRecord(0, 2));
+
+        app = ClickConsumerApp.start(config(), sink, consumer, () -> producer);
+        await("3 clicks stored", () -> app.storedCount() == 3);
+        app.close();
+
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        assertEquals(3, committed(P0));
+        assertTrue(consumer.closed(), "the consumer is closed");
+        assertEquals(Set.of(), app.assignment());
+    }
+
+    @Test
+    void a_partition_resumes_after_the_last_stored_click_when_the_commit_lags_behind() throws Exception {
+        try (JsonLinesClickSink earlier = JsonLinesClickSink.open(dataDir)) {
+            earlier.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1), Clicks.stored(0, 2)));
+        }
+        // the crash came after the sink had offset 2 and before offsets 1 and 2 were committed
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(1)));
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1), Clicks.validRecord(0, 2),
+                Clicks.validRecord(0, 3));
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("offset 3 committed", () -> committed(P0) == 4);
+        app.close();
+
+        assertEquals(List.of(0L, 1L, 2L, 3L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        assertEquals(1, app.storedCount(), "only offset 3 was new");
+    }
+
+    @Test
+    void a_partition_with_nothing_stored_or_committed_starts_at_its_beginning() throws Exception {
+        assignAndAdd(3, Clicks.validRecord(0, 3), Clicks.validRecord(0, 4));
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("2 clicks stored", () -> app.storedCount() == 2);
+        app.close();
+
+        assertEquals(List.of(3L, 4L), offsets(JsonLinesClickSink.readAll(dataDir)));
+    }
+
+    @Test
+    void an_undecodable_record_goes_to_the_dead_letter_topic_and_the_commit_covers_it() throws Exception {
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.record(0, 1, null),
+                Clicks.record(0, 2, "{\"itemId\":".getBytes(StandardCharsets.UTF_8)));
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("offset 2 committed", () -> committed(P0) == 3);
+        app.close();
+
+        assertEquals(List.of(0L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        List<ProducerRecord<byte[], byte[]>> letters = producer.history();
+        assertEquals(2, letters.size());
+        assertEquals(DEAD_LETTERS, letters.get(0).topic());
+        assertEquals("1", new String(letters.get(0).headers().lastHeader(DeadLetter.OFFSET_HEADER).value(),
+                StandardCharsets.UTF_8));
+        assertEquals(2, app.deadLetteredCount());
+        assertTrue(producer.closed(), "the dead-letter producer is closed");
+    }
+
+    @Test
+    void a_dead_letter_the_broker_did_not_take_is_sent_again_and_nothing_is_stored_or_committed_before() throws Exception {
+        MockProducer<byte[], byte[]> manual =
+                new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+        assignAndAdd(0, Clicks.record(0, 0, null), Clicks.validRecord(0, 1));
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> manual);
+        await("the first attempt", () -> manual.history().size() == 1);
+        manual.errorNext(new TimeoutException("the broker is away (simulated)"));
+        await("the consumer to seek back to the dead letter", () -> consumer.position(P0) == 0);
+        // what the broker does after that seek: deliver the batch again (MockConsumer forgets what it returned)
+        consumer.schedulePollTask(() -> {
+            consumer.addRecord(Clicks.record(0, 0, null));
+            consumer.addRecord(Clicks.validRecord(0, 1));
+        });
+        await("the second attempt", () -> manual.history().size() == 2);
+        assertEquals(List.of(), JsonLinesClickSink.readAll(dataDir), "the click after the dead letter waits");
+        assertEquals(-1, committed(P0));
+        manual.completeNext();
+        await("offset 1 committed", () -> committed(P0) == 2);
+        app.close();
+
+        assertEquals(List.of(1L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        assertEquals(1, app.deadLetteredCount());
+    }
+
+    @Test
+    void a_sink_that_cannot_write_stops_the_consumer_with_the_cause_and_commits_nothing() throws Exception {
+        ClickSink broken = new ClickSink() {
+            @Override
+            public void write(List<StoredClick> clicks) throws IOException {
+                throw new IOException("disk full (simulated)");
+            }
+
+            @Override
+            public OptionalLong lastOffset(TopicPartition partition) {
+                return OptionalLong.empty();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        assignAndAdd(0, Clicks.validRecord(0, 0));
+
+        app = ClickConsumerApp.start(config(), broken, consumer, () -> producer);
+
+        assertTrue(app.awaitTermination(Duration.ofSeconds(10)), "the loop stopped");
+        assertInstanceOf(IOException.class, app.failure().orElseThrow());
+        assertEquals(-1, committed(P0));
+    }
+
+    @Test
+    void a_topic_that_ends_before_the_stored_clicks_stops_the_consumer_naming_the_file() throws Exception {
+        try (JsonLinesClickSink earlier = JsonLinesClickSink.open(dataDir)) {
+            earlier.write(List.of(Clicks.stored(0, 99)));
+        }
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        consumer.updateEndOffsets(Map.of(P0, 10L));
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(P0));
+            consumer.setPollException(new OffsetOutOfRangeException(Map.of(P0, 100L)));
+        });
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+
+        assertTrue(app.awaitTermination(Duration.ofSeconds(10)), "the loop stopped");
+        String message = app.failure().orElseThrow().getMessage();
+        assertTrue(message.contains("ends at offset 10") && message.contains(Clicks.TOPIC + "-0.jsonl"), message);
+    }
+
+    @Test
+    void close_does_not_wait_for_a_dead_letter_the_broker_never_answers_and_stores_nothing_after_it() throws Exception {
+        MockProducer<byte[], byte[]> silent =
+                new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+        assignAndAdd(0, Clicks.record(0, 0, null), Clicks.validRecord(0, 1));
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> silent);
+        await("the dead letter sent", () -> silent.history().size() == 1);
+
+        long start = System.nanoTime();
+        app.close();
+
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "close returned within seconds");
+        assertTrue(app.failure().isEmpty(), "a requested stop is no failure");
+        assertEquals(List.of(), JsonLinesClickSink.readAll(dataDir));
+        assertEquals(-1, committed(P0));
+    }
+
+    @Test
+    void close_leaves_poll_commits_and_releases_the_data_directory() throws Exception {
+        assignAndAdd(0, Clicks.validRecord(0, 0));
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("1 click stored", () -> app.storedCount() == 1);
+
+        app.close();
+
+        assertTrue(!app.isRunning() && app.failure().isEmpty(), "stopped without a failure");
+        assertEquals(1, committed(P0));
+        JsonLinesClickSink.open(dataDir).close();
+    }
+
+    private ClickConsumerConfig config() {
+        return new ClickConsumerConfig(BootstrapServers.resolve(Map.of()), Clicks.TOPIC, "test-group", dataDir,
+                Map.of());
+    }
+
+    /** On the first poll (on the loop thread, as a real rebalance would be): assign partition 0, then records. */
+    @SafeVarargs
+    private void assignAndAdd(long beginning, ConsumerRecord<byte[], byte[]>... records) {
+        consumer.updateBeginningOffsets(Map.of(P0, beginning));
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(P0));
+            for (var record : records) {
+                consumer.addRecord(record);
+            }
+        });
+    }
+
+    /** The committed offset of a partition, or -1; readable after the consumer was closed. */
+    private long committed(TopicPartition partition) {
+        return consumer.commits.getOrDefault(partition, -1L);
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static List<Long> offsets(List<StoredClick> clicks) {
+        return clicks.stream().map(StoredClick::offset).toList();
+    }
+
+    /**
+     * A MockConsumer whose commits behave like the group's: kept across a rebalance (MockConsumer forgets them)
+     * and readable after close().
+     */
+    private static final class CommitRecordingConsumer extends MockConsumer<byte[], byte[]> {
+        final Map<TopicPartition, Long> commits = new ConcurrentHashMap<>();
+
+        CommitRecordingConsumer() {
+            super("none");
+        }
+
+        @Override
+        public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+            super.commitSync(offsets);
+            offsets.forEach((partition, offset) -> commits.put(partition, offset.offset()));
+        }
+
+        @Override
+        public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
+            commitSync(offsets);
+        }
+
+        @Override
+        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             OffsetCommitCallback callback) {
+            super.commitAsync(offsets, callback);
+            offsets.forEach((partition, offset) -> commits.put(partition, offset.offset()));
+        }
+
+        @Override
+        public synchronized Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+            Map<TopicPartition, OffsetAndMetadata> result = new HashMap<>();
+            partitions.stream().filter(commits::containsKey)
+                    .forEach(partition -> result.put(partition, new OffsetAndMetadata(commits.get(partition))));
+            return result;
+        }
+
+        @Override
+        public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions, Duration timeout) {
+            return committed(partitions);
+        }
+    }
+
+    /** Fails a write if any of its clicks is committed already: commits must follow the sink, never lead it. */
+    private final class CommitCheckingSink implements ClickSink {
+        private final ClickSink sink;
+
+        CommitCheckingSink(ClickSink sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void write(List<StoredClick> clicks) throws IOException {
+            for (StoredClick click : clicks) {
+                if (committed(click.topicPartition()) > click.offset()) {
+                    throw new IOException("offset " + click.offset() + " was committed before the sink had it");
+                }
+            }
+            sink.write(clicks);
+        }
+
+        @Override
+        public OptionalLong lastOffset(TopicPartition partition) throws IOException {
+            return sink.lastOffset(partition);
+        }
+
+        @Override
+        public void close() throws IOException {
+            sink.close();
+        }
+    }
+}
