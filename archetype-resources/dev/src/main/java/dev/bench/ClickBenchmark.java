@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  * <p>Run from the project root:
  * <pre>./mvnw -q install -DskipTests &amp;&amp; ./mvnw -q -pl dev exec:java -Dexec.mainClass=${package}.dev.bench.ClickBenchmark</pre>
  * Arguments (after {@code -Dexec.args="..."}): {@code --quick} (a short run, for a check that it works),
- * {@code --web-jvm=-Xmx64m,-XX:+UseSerialGC} (options of the web producer's JVM), {@code --client=jdk}
+ * {@code --web-jvm=-Xmx64m --web-jvm=-XX:+UseSerialGC} (options of the web producer's JVM, one each), {@code --client=jdk}
  * (java.net.http.HttpClient instead of the plain-socket generator), {@code --keep} (keep the data directory).
  *
  * <p>The broker, both apps and this load generator share the machine's cores: every step prints the CPU
@@ -504,8 +504,9 @@ public final class ClickBenchmark {
         int e2eConnections = 64;
         Duration e2eDuration = Duration.ofSeconds(20);
         ClickLoad.Client client = ClickLoad.Client.SOCKET;
-        List<String> webJvm = List.of();
-        List<String> consumerJvm = List.of();
+        /** One JVM option per --web-jvm= (so options may hold commas, as -XX:StartFlightRecording does). */
+        final List<String> webJvm = new ArrayList<>();
+        final List<String> consumerJvm = new ArrayList<>();
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -527,9 +528,9 @@ public final class ClickBenchmark {
                 } else if (arg.startsWith("--broker-heap=")) {
                     o.brokerHeap = value;
                 } else if (arg.startsWith("--web-jvm=")) {
-                    o.webJvm = List.of(value.split(","));
+                    o.webJvm.add(value);
                 } else if (arg.startsWith("--consumer-jvm=")) {
-                    o.consumerJvm = List.of(value.split(","));
+                    o.consumerJvm.add(value);
                 } else if (arg.startsWith("--client=")) {
                     o.client = ClickLoad.Client.valueOf(value.toUpperCase(Locale.ROOT));
                 } else if (arg.startsWith("--single-connections=")) {
@@ -544,7 +545,7 @@ public final class ClickBenchmark {
                     o.workDirIsOurs = true;
                 } else {
                     System.err.println("unknown argument '" + arg + "'. Arguments: --quick --keep --dir=PATH"
-                            + " --broker-heap=512m --web-jvm=-Xmx64m,... --consumer-jvm=... --client=socket|jdk"
+                            + " --broker-heap=512m --web-jvm=-Xmx64m (repeat per option) --consumer-jvm=... --client=socket|jdk"
                             + " --single-connections=16,64,256 --batch-connections=4,16 --seconds=10");
                     System.exit(2);
                 }
