@@ -30,4 +30,5 @@ def output = new StringBuilder()
 wrapper.consumeProcessOutputStream(output)
 assert wrapper.waitFor(180, TimeUnit.SECONDS) : "./mvnw --version did not finish in 180 s: ${output}"
 assert wrapper.exitValue() == 0 : "./mvnw --version failed: ${output}"
-assert output.contains('Apache Maven') : output
+def wanted = (Files.readString(project.resolve('.mvn/wrapper/maven-wrapper.properties')) =~ /apache-maven\/([^\/]+)\//)[0][1]
+assert output.contains("Apache Maven ${wanted}") : "./mvnw should run the Maven its properties name (${wanted}): ${output}"

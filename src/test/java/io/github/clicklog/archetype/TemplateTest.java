@@ -109,6 +109,32 @@ class TemplateTest {
         assertEquals(true, tokens > 0, "the generated parent pom should take its versions from the archetype pom");
     }
 
+    /**
+     * Every @name@ in a template the archetype build filters ends up as the archetype pom's value of that
+     * property. Names Maven itself defines (maven.version is the running Maven) would silently win.
+     */
+    @Test
+    void every_build_time_token_becomes_the_archetype_poms_value() throws Exception {
+        Map<String, String> pom = pomProperties(Path.of("pom.xml"));
+        Pattern token = Pattern.compile("@([A-Za-z][A-Za-z0-9.-]*)@");
+        List<String> problems = new ArrayList<>();
+        for (String template : ArchetypeRenderer.templates()) {
+            String source = Files.readString(Path.of("archetype-resources", template));
+            Matcher matcher = token.matcher(source);
+            while (matcher.find()) {
+                String name = matcher.group(1);
+                String value = pom.get(name);
+                String packaged = Files.readString(ArchetypeRenderer.TEMPLATES.resolve(template));
+                if (value == null) {
+                    problems.add(template + " reads @" + name + "@, which the archetype pom does not define");
+                } else if (!packaged.contains(value) || packaged.contains("@" + name + "@")) {
+                    problems.add(template + ": @" + name + "@ did not become " + value + " in the archetype jar");
+                }
+            }
+        }
+        assertNone("build-time filtering", problems);
+    }
+
     /** A version written into a module pom would escape the archetype pom's one list of versions. */
     @Test
     void no_template_pom_hard_codes_a_version() throws IOException {
