@@ -145,7 +145,7 @@ class WebProducerAppTest {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
 
-        assertError(response, 400, "malformed JSON");
+        assertError(response, 400, "not valid UTF-8");
         assertTrue(publisher.published().isEmpty());
     }
 
