@@ -231,6 +231,14 @@ public final class GeneratedProjectChecks {
      * run and none failed; a smoke test (a class named *Smoke*) exists and ran without skips.
      */
     public static List<String> buildReports(Path project) {
+        return buildReports(project, false);
+    }
+
+    /**
+     * As {@link #buildReports(Path)}; with {@code faultTests} (a build run with -Dfault=true) the fault tests
+     * (classes named *Fault*) must have run without skips too.
+     */
+    public static List<String> buildReports(Path project, boolean faultTests) {
         List<String> problems = new ArrayList<>();
         List<Path> testClasses;
         try (Stream<Path> files = Files.walk(project)) {
@@ -269,6 +277,9 @@ public final class GeneratedProjectChecks {
             }
             if (className.contains("Smoke") && skipped > 0) {
                 problems.add(className + " skipped " + skipped + " of " + tests + " tests: the smoke test must run for real");
+            }
+            if (faultTests && className.contains("Fault") && skipped > 0) {
+                problems.add(className + " skipped " + skipped + " of " + tests + " tests although the build ran with -Dfault=true");
             }
         }
         return problems;
