@@ -1,0 +1,156 @@
+package ${package}.dev;
+
+import ${package}.consumer.ClickConsumerApp;
+import ${package}.consumer.ClickConsumerConfig;
+import ${package}.shared.BootstrapServers;
+import ${package}.shared.ClickTopic;
+import ${package}.web.WebProducerApp;
+import ${package}.web.WebProducerConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Dev mode: a real Kafka broker, the consumer and the web producer on this machine, no Docker; the
+ * {@code runserver} of this project. Ctrl-C stops all three.
+ *
+ * <pre>./mvnw -q install -DskipTests &amp;&amp; ./mvnw -q -pl dev exec:java</pre>
+ *
+ * <p>The broker listens where docker-compose.broker.yml publishes it ({@link LocalKafkaBroker#OUTSIDE_PORT}
+ * and the other generated ports) and keeps its data in {@code data/kafka}, so clicks survive a restart and
+ * the apps, CLI tools and an IDE reach it exactly as they reach the compose broker. The apps run in this JVM
+ * and read the same environment variables as their jars (WEB_PORT, CLICK_TOPIC, CLICK_DATA_DIR,
+ * CLICK_CONSUMER_GROUP), except KAFKA_BOOTSTRAP_SERVERS: they always use this broker.
+ *
+ * <p>Argument: the project's root directory (the exec configuration in dev/pom.xml passes it), where
+ * {@code data/} goes; relative data directories are resolved against it.
+ */
+public final class DevMode {
+
+    private final Deque<Runnable> stopInReverse = new ArrayDeque<>();
+
+    private DevMode() {
+    }
+
+    public static void main(String[] args) {
+        long started = System.nanoTime();
+        // `mvn -q` quiets Maven by setting this property in the JVM that exec:java shares with the apps; it
+        // would hide their log too. Without it, simplelogger.properties decides. Set before any logger exists.
+        System.clearProperty("org.slf4j.simpleLogger.defaultLogLevel");
+        Path projectDir = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        DevMode dev = new DevMode();
+        Runtime.getRuntime().addShutdownHook(new Thread(dev::stop, "dev-mode-stop"));
+        try {
+            dev.start(projectDir, started);
+        } catch (Exception e) {
+            System.err.println();
+            System.err.println("dev mode did not start: " + e.getMessage());
+            dev.stop();
+            System.exit(1);
+        }
+        // Run until Ctrl-C: the shutdown hook stops everything, whether or not the apps' threads are daemons.
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void start(Path projectDir, long started) throws Exception {
+        Map<String, String> environment = System.getenv();
+        if (environment.containsKey(BootstrapServers.ENV_VARIABLE)) {
+            System.out.println("dev mode: ignoring " + BootstrapServers.ENV_VARIABLE + "="
+                    + environment.get(BootstrapServers.ENV_VARIABLE) + "; the apps use dev mode's own broker");
+        }
+        LocalKafkaBroker.Settings brokerSettings = LocalKafkaBroker.Settings.forDevMode(projectDir.resolve("data/kafka"));
+        WebProducerConfig webFromEnvironment = WebProducerConfig.fromEnvironment();
+        ClickConsumerConfig consumerFromEnvironment = ClickConsumerConfig.fromEnvironment();
+        requireFreePort(brokerSettings.bindHost(), brokerSettings.outsidePort(), "the broker's OUTSIDE listener");
+        requireFreePort(brokerSettings.bindHost(), brokerSettings.insidePort(), "the broker's INSIDE listener");
+        requireFreePort("127.0.0.1", brokerSettings.controllerPort(), "the broker's CONTROLLER listener");
+        requireFreePort("0.0.0.0", webFromEnvironment.port(), "the web producer (WEB_PORT)");
+
+        System.out.println("dev mode: starting the Kafka broker (data in " + brokerSettings.dataDir() + ") ...");
+        LocalKafkaBroker broker = LocalKafkaBroker.start(brokerSettings);
+        stopInReverse.push(broker::stop);
+        BootstrapServers bootstrap = new BootstrapServers(broker.bootstrapServers(), "dev mode's own broker");
+        String topic = consumerFromEnvironment.topic();
+        // Created up front with the partitions compose's KAFKA_NUM_PARTITIONS gives, rather than on first use.
+        broker.createTopics(brokerSettings.partitions(), topic, ClickTopic.deadLetter(topic));
+
+        Path sinkDir = projectDir.resolve(consumerFromEnvironment.dataDir());
+        // After a kill -9 of dev mode the group still holds the dead consumer until its session times out, and
+        // the next start gets no partitions until then: 10 s instead of the default 45 s.
+        Map<String, Object> consumerOverrides = new HashMap<>(consumerFromEnvironment.consumerOverrides());
+        consumerOverrides.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        ClickConsumerApp consumer = ClickConsumerApp.start(new ClickConsumerConfig(bootstrap, topic,
+                consumerFromEnvironment.groupId(), sinkDir, consumerOverrides));
+        stopInReverse.push(() -> closeApp("consumer", consumer::close));
+
+        WebProducerApp web = WebProducerApp.start(new WebProducerConfig(bootstrap, topic,
+                webFromEnvironment.port(), webFromEnvironment.producerOverrides()));
+        stopInReverse.push(() -> closeApp("web producer", web::close));
+
+        double seconds = (System.nanoTime() - started) / 1e9;
+        String base = web.baseUri().toString().replaceAll("/$", "");
+        System.out.printf(Locale.ROOT, """
+
+                dev mode is up in %.1f s (broker %.1f s):
+                  demo page     %s/
+                  clicks API    curl -i -H 'Content-Type: application/json' -d '{"itemId":"movie-1","userId":"alice"}' %s/api/clicks
+                  health        %s/health
+                  Kafka         %s (OUTSIDE, for the host), INSIDE advertised as %s; topic %s
+                  broker log    %s
+                  sink files    %s
+                Ctrl-C stops everything.
+
+                """, seconds, broker.lastStartDuration().toMillis() / 1e3, base, base, base,
+                broker.bootstrapServers(), broker.insideBootstrapServers(), topic, broker.logFile(),
+                sinkDir.resolve(topic + "-<partition>.jsonl"));
+    }
+
+    /** Web producer first (it flushes what it accepted), then the consumer, then the broker. */
+    private synchronized void stop() {
+        if (stopInReverse.isEmpty()) {
+            return;
+        }
+        System.out.println("dev mode: stopping ...");
+        while (!stopInReverse.isEmpty()) {
+            stopInReverse.pop().run();
+        }
+        System.out.println("dev mode: stopped");
+    }
+
+    private static void closeApp(String name, AppClose close) {
+        try {
+            close.run();
+        } catch (Exception e) {
+            System.err.println("dev mode: closing the " + name + " failed: " + e);
+        }
+    }
+
+    /** A port already taken would otherwise show up as a broker that dies or an app that cannot bind. */
+    private static void requireFreePort(String host, int port, String what) throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (IOException e) {
+            throw new IOException("port " + port + " (" + what + ") is in use. Is the compose broker up"
+                    + " (docker compose -f docker-compose.broker.yml down stops it), or another dev mode or app"
+                    + " running? Stop it, or pick other ports when generating the project.", e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface AppClose {
+        void run() throws Exception;
+    }
+}
