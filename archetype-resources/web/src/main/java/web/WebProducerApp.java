@@ -334,6 +334,9 @@ public final class WebProducerApp implements AutoCloseable {
         setDefault("sun.net.httpserver.maxRspTime", "30");
         // Answers leave at once instead of waiting for the client's delayed ACK (Nagle): up to 40 ms each otherwise.
         setDefault("sun.net.httpserver.nodelay", "true");
+        // The JDK keeps at most 200 idle keep-alive connections and silently closes the rest, which a client sees as
+        // a connection closed without an answer; a page behind a busy load balancer easily holds more.
+        setDefault("sun.net.httpserver.maxIdleConnections", "1000");
     }
 
     private static void setDefault(String property, String value) {
