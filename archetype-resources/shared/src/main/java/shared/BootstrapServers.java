@@ -21,7 +21,7 @@ public record BootstrapServers(String address, String source) {
      * so every hint printed by the apps stays right if it moves.
      */
     public static final String LISTENER_DOCTOR_COMMAND =
-            "./mvnw -q -pl shared exec:java -Dexec.mainClass=${package}.shared.ListenerDoctor";
+            "./mvnw -q -pl shared compile exec:java";
 
     public static BootstrapServers fromEnvironment() {
         return resolve(System.getenv());

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * plain words what is wrong and how to fix it. Runs in about ten seconds at most.
  *
  * <pre>
- *   on the host:       ./mvnw -q -pl shared exec:java -Dexec.mainClass=${package}.shared.ListenerDoctor
+ *   on the host:       ./mvnw -q -pl shared compile exec:java
  *   in a container:    docker compose exec web java -cp web.jar:lib/* ${package}.shared.ListenerDoctor
  * </pre>
  *

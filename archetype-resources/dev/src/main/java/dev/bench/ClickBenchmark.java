@@ -37,7 +37,8 @@ import java.util.stream.Stream;
  * </ol>
  *
  * <p>Run from the project root:
- * <pre>./mvnw -q install -DskipTests &amp;&amp; ./mvnw -q -pl dev exec:java -Dexec.mainClass=${package}.dev.bench.ClickBenchmark</pre>
+ * <pre>./mvnw -q install -DskipTests &amp;&amp; ./mvnw -q -pl dev exec:exec -Dexec.executable=java -Dexec.args="-cp %classpath ${package}.dev.bench.ClickBenchmark"</pre>
+ * ({@code exec:exec}, a JVM of its own: dev/pom.xml configures {@code exec:java} for dev mode.)
  * Arguments (after {@code -Dexec.args="..."}): {@code --quick} (a short run, for a check that it works),
  * {@code --web-jvm=-Xmx64m --web-jvm=-XX:+UseSerialGC} (options of the web producer's JVM, one each), {@code --client=jdk}
  * (java.net.http.HttpClient instead of the plain-socket generator), {@code --keep} (keep the data directory).
