@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -22,6 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -58,6 +63,12 @@ public final class JsonLinesClickSink implements ClickSink {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Map<TopicPartition, PartitionFile> files = new HashMap<>();
+    /** Forces the second and further files of a batch while the writing thread forces the first. */
+    private final ExecutorService forcePool = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "click-sink-fsync");
+        thread.setDaemon(true);
+        return thread;
+    });
     private boolean closed;
 
     private JsonLinesClickSink(Path dataDir, FileOpener opener, FileChannel lockChannel, FileLock lock) {
@@ -133,9 +144,7 @@ public final class JsonLinesClickSink implements ClickSink {
                     channel.write(buffer);
                 }
             }
-            for (PartitionFile file : lines.keySet()) {
-                file.channel.force(false);
-            }
+            forceAll(List.copyOf(lines.keySet()));
         } catch (IOException e) {
             // Take the whole batch back out: a half-written line would glue onto the next one, and the
             // offsets below stay where they were, so the consumer retries exactly these clicks.
@@ -152,6 +161,47 @@ public final class JsonLinesClickSink implements ClickSink {
         lastInBatch.forEach((file, last) -> file.lastOffset = last);
     }
 
+    /**
+     * Forces the files of one batch to disk together rather than one after another: each fsync waits for the
+     * file system's journal, and concurrent ones share a journal commit. One after another, a poll of three
+     * partitions waited for three commits, which set the tail of the POST-to-sink latency.
+     */
+    private void forceAll(List<PartitionFile> touched) throws IOException {
+        List<Future<?>> others = new ArrayList<>();
+        for (PartitionFile file : touched.subList(Math.min(1, touched.size()), touched.size())) {
+            others.add(forcePool.submit(() -> {
+                file.channel.force(false);
+                return null;
+            }));
+        }
+        IOException failure = null;
+        try {
+            if (!touched.isEmpty()) {
+                touched.get(0).channel.force(false);
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+        for (Future<?> other : others) {
+            try {
+                other.get();
+            } catch (ExecutionException e) {
+                IOException cause = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                if (failure == null) {
+                    failure = cause;
+                } else {
+                    failure.addSuppressed(cause);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while forcing the sink files to disk");
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
     @Override
     public synchronized OptionalLong lastOffset(TopicPartition partition) throws IOException {
         requireOpen();
@@ -165,6 +215,7 @@ public final class JsonLinesClickSink implements ClickSink {
             return;
         }
         closed = true;
+        forcePool.shutdown();
         IOException failure = null;
         for (PartitionFile file : files.values()) {
             try {
