@@ -551,6 +551,14 @@ public final class ClickBenchmark {
                     System.exit(2);
                 }
             }
+            // Unless told otherwise, the apps run with the JVM options of their images (web/Dockerfile,
+            // consumer/Dockerfile): the benchmark measures what is shipped.
+            if (o.webJvm.isEmpty()) {
+                o.webJvm.addAll(List.of("-Xmx96m", "-XX:+UseSerialGC"));
+            }
+            if (o.consumerJvm.isEmpty()) {
+                o.consumerJvm.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC"));
+            }
             return o;
         }
     }
