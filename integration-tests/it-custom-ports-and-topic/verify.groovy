@@ -21,13 +21,6 @@ assert env.WEB_PORT == '28080'
 assert env.CLICK_TOPIC == 'movie-clicks'
 
 // every problem at once, not just the first
-def problems = []
-problems += buildLog(it.resolve('build.log'))
+def problems = generatedAndBuilt(it, properties, false)
 problems += survivingDefaults(project, properties)
-problems += layout(project)
-problems += leftovers(project)
-problems += carriesValues(project, properties)
-problems += contractLines(project, properties)
-problems += compose(project, properties)
-problems += buildReports(project)
 assertNone("project generated with ${properties.asMap()}", problems)

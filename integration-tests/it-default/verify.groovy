@@ -14,14 +14,7 @@ assert Files.isRegularFile(project.resolve('.gitignore'))
 assert Files.isRegularFile(project.resolve('.dockerignore'))
 
 // every problem at once, not just the first
-def problems = []
-problems += buildLog(it.resolve('build.log'))
-problems += layout(project)
-problems += leftovers(project)
-problems += carriesValues(project, properties)
-problems += contractLines(project, properties)
-problems += compose(project, properties)
-problems += buildReports(project, true)
+def problems = generatedAndBuilt(it, properties, true)
 assertNone("project generated with ${properties.asMap()}", problems)
 
 // The wrapper a user runs first: its properties must name a Maven that exists.

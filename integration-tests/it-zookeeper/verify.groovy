@@ -20,12 +20,5 @@ assert env.KAFKA_IMAGE.startsWith('confluentinc/cp-kafka:7.9.')
 assert !env.containsKey('KAFKA_CLUSTER_ID') : 'KRaft settings have no place in ZooKeeper mode'
 
 // every problem at once, not just the first
-def problems = []
-problems += buildLog(it.resolve('build.log'))
-problems += layout(project)
-problems += leftovers(project)
-problems += carriesValues(project, properties)
-problems += contractLines(project, properties)
-problems += compose(project, properties)
-problems += buildReports(project)
+def problems = generatedAndBuilt(it, properties, false)
 assertNone("project generated with ${properties.asMap()}", problems)

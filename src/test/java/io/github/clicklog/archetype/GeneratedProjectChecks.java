@@ -40,6 +40,23 @@ public final class GeneratedProjectChecks {
         }
     }
 
+    /**
+     * Everything a positive IT checks after its two invocations, in one list: the builds passed, the tree is
+     * complete and rendered, .env/compose/README carry the values, the listener contract and the compose
+     * schema hold, every test class reported. {@code itDir} holds build.log and the generated project.
+     */
+    public static List<String> generatedAndBuilt(Path itDir, ArchetypeProperties properties, boolean faultTests) {
+        Path project = itDir.resolve(properties.artifactId());
+        List<String> problems = new ArrayList<>(buildLog(itDir.resolve("build.log")));
+        problems.addAll(layout(project));
+        problems.addAll(leftovers(project));
+        problems.addAll(carriesValues(project, properties));
+        problems.addAll(contractLines(project, properties));
+        problems.addAll(compose(project, properties));
+        problems.addAll(buildReports(project, faultTests));
+        return problems;
+    }
+
     /** Files a user needs right after generation, and what the post-generate script must have done. */
     public static List<String> layout(Path project) {
         List<String> problems = new ArrayList<>();
