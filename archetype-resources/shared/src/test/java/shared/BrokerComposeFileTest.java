@@ -64,7 +64,7 @@ class BrokerComposeFileTest {
 
     @Test
     void a_listener_missing_from_the_protocol_map() throws IOException {
-        String fixes = fixes(findingsAfter(text -> text.replace("OUTSIDE:PLAINTEXT,", "")));
+        String fixes = fixes(findingsAfter(text -> text.replace(",OUTSIDE:PLAINTEXT", "")));
 
         assertTrue(fixes.contains("add OUTSIDE:PLAINTEXT to KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"), fixes);
     }
