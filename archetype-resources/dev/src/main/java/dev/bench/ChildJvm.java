@@ -42,11 +42,17 @@ public final class ChildJvm implements AutoCloseable {
      */
     public static ChildJvm start(String name, String mainClass, List<String> jvmOptions,
                                  Map<String, String> environment, Path log) {
+        return start(name, mainClass, RuntimeClasspath.current(), jvmOptions, environment, log);
+    }
+
+    /** Starts {@code mainClass} from {@code classpath}, which must hold {@link ParentWatchedMain} too. */
+    public static ChildJvm start(String name, String mainClass, String classpath, List<String> jvmOptions,
+                                 Map<String, String> environment, Path log) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(RuntimeClasspath.current());
+        command.add(classpath);
         command.add(ParentWatchedMain.class.getName());
         command.add(mainClass);
         ProcessBuilder builder = new ProcessBuilder(command)

@@ -23,7 +23,12 @@ public final class ClickApps {
 
     public static ChildJvm startWebProducer(String bootstrapServers, String topic, int port,
                                             List<String> jvmOptions, Path log) {
-        return ChildJvm.start("web producer", WebProducerApp.class.getName(), jvmOptions, Map.of(
+        return startWebProducer(bootstrapServers, topic, port, RuntimeClasspath.current(), jvmOptions, log);
+    }
+
+    public static ChildJvm startWebProducer(String bootstrapServers, String topic, int port, String classpath,
+                                            List<String> jvmOptions, Path log) {
+        return ChildJvm.start("web producer", WebProducerApp.class.getName(), classpath, jvmOptions, Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
                 "CLICK_TOPIC", topic,
                 "WEB_PORT", Integer.toString(port)), log);
@@ -53,7 +58,7 @@ public final class ClickApps {
         try (HttpExchange exchange = new HttpExchange(base, 5_000)) {
             while (System.nanoTime() < deadline) {
                 if (!web.isAlive()) {
-                    throw new IllegalStateException("the web producer exited with code " + web.exitCode()
+                    throw new IllegalStateException("the " + web.name() + " exited with code " + web.exitCode()
                             + " while starting; its log ends with:" + System.lineSeparator() + web.logTail(30));
                 }
                 try {
@@ -68,7 +73,7 @@ public final class ClickApps {
                 sleepMillis(5);
             }
         }
-        throw new IllegalStateException("the web producer gave no 202 within " + timeout.toSeconds() + " s (last: "
+        throw new IllegalStateException("the " + web.name() + " gave no 202 within " + timeout.toSeconds() + " s (last: "
                 + last + "); its log ends with:" + System.lineSeparator() + web.logTail(30));
     }
 

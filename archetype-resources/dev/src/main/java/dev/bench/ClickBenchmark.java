@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,8 @@ import java.util.stream.Stream;
  *
  * <ol>
  *   <li>the raw Kafka producer with the web producer's own records and settings: the ceiling;</li>
- *   <li>HTTP ingest, one click per request, keep-alive, several connections;</li>
+ *   <li>HTTP ingest, one click per request, keep-alive, several connections; and, as its reference, the JDK's
+ *       HTTP server alone answering a fixed 202 ({@link BareJdkHttpServer});</li>
  *   <li>the same with 100 clicks per request;</li>
  *   <li>end-to-end latency from the POST to the line in the consumer's sink, at a fixed rate;</li>
  *   <li>web producer start-up (JVM fork to first 202) and peak RSS; the consumer's catch-up rate.</li>
@@ -191,18 +193,94 @@ public final class ClickBenchmark {
                 String.format(Locale.ROOT, "%,.0f clicks/s offered%s", requestRate * clicksPerRequest,
                         problems(result, clicksPerRequest)),
                 latency(result.latency()) + " from due time", cpu.close()));
+        if (!batched) {
+            bareServerReference(bestConnections, best, raw);
+        }
         return best;
     }
 
+    /**
+     * Step 2's reference: the JDK's HTTP server alone ({@link BareJdkHttpServer}), with the same JVM options,
+     * load generator and connection count as the web producer's best row. It tells how much of the single-click
+     * figure is the server itself and how much the web producer's own work (JSON, Kafka, answers).
+     */
+    private void bareServerReference(int connections, double webBest, double raw) {
+        int port = LocalKafkaBroker.freePort();
+        try (ChildJvm bare = ChildJvm.start("bare JDK HTTP server", BareJdkHttpServer.class.getName(),
+                options.webJvm, Map.of("WEB_PORT", Integer.toString(port)),
+                broker.settings().dataDir().resolveSibling("bare-http-server.log"))) {
+            URI base = ClickApps.baseUri(port);
+            ClickApps.awaitFirstAccepted(bare, base, Duration.ofSeconds(60));
+            LongAdder answered = new LongAdder();
+            ClickLoad load = new ClickLoad(base, PATH, connections, requestSource(1),
+                    (seq, response, due, sent, done) -> {
+                        if (response.status() == 202) {
+                            answered.increment();
+                        }
+                    }, options.client, 30_000);
+            load.closedLoop(options.httpWarmup);
+            answered.reset();
+            CpuWindow cpu = new CpuWindow();
+            cpu.add("web", bare.pid());
+            ClickLoad.Result result = load.closedLoop(options.httpRun);
+            double perSecond = answered.sum() / result.seconds();
+            rows.add(new Row("2 reference: the JDK HTTP server alone (fixed 202, no JSON, no Kafka), " + connections
+                    + " connections, closed loop",
+                    String.format(Locale.ROOT, "%,.0f requests/s (%.0f%% of raw; the web producer reached %.0f%% of it)%s",
+                            perSecond, 100 * perSecond / raw, 100 * webBest / perSecond, problems(result, 1)),
+                    latency(result.latency()), cpu.close()));
+        }
+    }
+
     private void startWebProducer() {
+        List<String> jvm = new ArrayList<>(options.webJvm);
+        String classpath = RuntimeClasspath.current();
+        if (options.classDataSharing) {
+            classpath = RuntimeClasspath.jarsOnly(broker.settings().dataDir().getParent());
+            jvm.add("-XX:SharedArchiveFile=" + webClassDataArchive(classpath));
+        }
         webPort = LocalKafkaBroker.freePort();
-        web = ClickApps.startWebProducer(broker.bootstrapServers(), CLICK_TOPIC, webPort, options.webJvm,
+        web = ClickApps.startWebProducer(broker.bootstrapServers(), CLICK_TOPIC, webPort, classpath, jvm,
                 broker.settings().dataDir().resolveSibling("web-producer.log"));
         long ready = ClickApps.awaitFirstAccepted(web, ClickApps.baseUri(webPort), Duration.ofSeconds(60));
         double seconds = (ready - web.startedNanos()) / 1e9;
-        rows.add(new Row("5 web producer start-up (JVM fork to first 202)",
+        rows.add(new Row("5 web producer start-up (JVM fork to first 202"
+                + (options.classDataSharing ? ", class data sharing archive as in web/Dockerfile)" : ", no archive)"),
                 String.format(Locale.ROOT, "%.2f s", seconds), "-", Map.of()));
         targets.add(Target.atMost("web producer ready <= 1 s", seconds, 1.0, "s"));
+    }
+
+    /**
+     * Makes the web producer's class data sharing archive the way web/Dockerfile does when it builds the image:
+     * one start with no broker (localhost:1), stopped with SIGTERM after 5 s, the JVM writing the archive as it
+     * exits. The start measured next then maps those classes instead of loading them, as the container does.
+     */
+    private Path webClassDataArchive(String classpath) {
+        Path archive = broker.settings().dataDir().resolveSibling("web.jsa");
+        List<String> jvm = new ArrayList<>(options.webJvm);
+        jvm.add("-XX:ArchiveClassesAtExit=" + archive);
+        Path log = broker.settings().dataDir().resolveSibling("web-producer-cds-training.log");
+        long started = System.nanoTime();
+        ChildJvm training = ClickApps.startWebProducer("localhost:1", CLICK_TOPIC, LocalKafkaBroker.freePort(),
+                classpath, jvm, log);
+        try {
+            ClickApps.sleepMillis(5_000);
+        } finally {
+            training.close();
+        }
+        try {
+            if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
+                throw new IllegalStateException("the web producer's training start wrote no class data sharing"
+                        + " archive (run with --no-cds to measure without one); its log ends with:"
+                        + System.lineSeparator() + training.logTail(30));
+            }
+            System.out.printf("web producer: class data sharing archive from a training start with no broker,"
+                            + " as web/Dockerfile makes it (%.0f MB in %.1f s)%n", Files.size(archive) / 1e6,
+                    (System.nanoTime() - started) / 1e9);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return archive;
     }
 
     private void webProducerFootprint() {
@@ -510,6 +588,8 @@ public final class ClickBenchmark {
     private static final class Options {
         boolean quick;
         boolean keep;
+        /** As web/Dockerfile: the web producer starts with a class data sharing archive (--no-cds: without). */
+        boolean classDataSharing = true;
         Path workDir;
         /** True for the default under the project's target/: left-overs of an earlier run are deleted. */
         boolean workDirIsOurs;
@@ -543,6 +623,8 @@ public final class ClickBenchmark {
                     o.singleConnections = new int[] {64};
                     o.batchConnections = new int[] {8};
                     o.e2eDuration = Duration.ofSeconds(5);
+                } else if (arg.equals("--no-cds")) {
+                    o.classDataSharing = false;
                 } else if (arg.equals("--keep")) {
                     o.keep = true;
                 } else if (arg.startsWith("--dir=")) {
@@ -566,7 +648,7 @@ public final class ClickBenchmark {
                     o.workDir = Path.of(arg, "target", "click-benchmark");
                     o.workDirIsOurs = true;
                 } else {
-                    System.err.println("unknown argument '" + arg + "'. Arguments: --quick --keep --dir=PATH"
+                    System.err.println("unknown argument '" + arg + "'. Arguments: --quick --keep --no-cds --dir=PATH"
                             + " --broker-heap=512m --web-jvm=-Xmx64m (repeat per option) --consumer-jvm=... --client=socket|jdk"
                             + " --single-connections=16,64,256 --batch-connections=4,16 --seconds=10");
                     System.exit(2);

@@ -1,12 +1,20 @@
 package ${package}.dev.bench;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 
 /**
  * The classpath this code was loaded from, as a string a child {@code java -cp} accepts.
@@ -41,6 +49,49 @@ public final class RuntimeClasspath {
                     + " is neither in a URLClassLoader nor in java.class.path (" + javaClassPath + ")");
         }
         return javaClassPath;
+    }
+
+    /**
+     * This classpath with jars only, as class data sharing requires (it refuses a non-empty directory):
+     * {@link ParentWatchedMain}, the one class the apps' JVMs need from this module, is packed into
+     * {@code launcher.jar} in {@code dir}, and this module's classes directory is left out.
+     *
+     * @throws IllegalStateException if another directory is on the classpath (a module that was not installed)
+     */
+    public static String jarsOnly(Path dir) {
+        String ownDirectory = codeSource(ParentWatchedMain.class);
+        List<String> entries = new ArrayList<>();
+        entries.add(launcherJar(dir).toString());
+        for (String entry : current().split(File.pathSeparator)) {
+            if (entry.equals(ownDirectory) && Files.isDirectory(Path.of(entry))) {
+                continue;
+            }
+            if (Files.isDirectory(Path.of(entry))) {
+                throw new IllegalStateException("class data sharing needs the apps as jars, and " + entry + " is a"
+                        + " directory: run ./mvnw -q install -DskipTests first, and the benchmark with -pl dev");
+            }
+            entries.add(entry);
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static Path launcherJar(Path dir) {
+        String classFile = ParentWatchedMain.class.getName().replace('.', '/') + ".class";
+        Path jar = dir.resolve("launcher.jar");
+        try (InputStream in = ParentWatchedMain.class.getClassLoader().getResourceAsStream(classFile)) {
+            if (in == null) {
+                throw new IllegalStateException(classFile + " is not on the classpath");
+            }
+            Files.createDirectories(dir);
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+                out.putNextEntry(new JarEntry(classFile));
+                in.transferTo(out);
+                out.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + jar, e);
+        }
+        return jar;
     }
 
     /** The jar or classes directory a class came from. */
