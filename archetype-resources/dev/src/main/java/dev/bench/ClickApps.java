@@ -73,8 +73,8 @@ public final class ClickApps {
                 sleepMillis(5);
             }
         }
-        throw new IllegalStateException("the " + web.name() + " gave no 202 within " + timeout.toSeconds() + " s (last: "
-                + last + "); its log ends with:" + System.lineSeparator() + web.logTail(30));
+        throw new IllegalStateException("the " + web.name() + " gave no 202 within " + timeout.toSeconds()
+                + " s (last: " + last + "); its log ends with:" + System.lineSeparator() + web.logTail(30));
     }
 
     static void sleepMillis(long millis) {

@@ -226,8 +226,9 @@ public final class ClickBenchmark {
             double perSecond = answered.sum() / result.seconds();
             rows.add(new Row("2 reference: the JDK HTTP server alone (fixed 202, no JSON, no Kafka), " + connections
                     + " connections, closed loop",
-                    String.format(Locale.ROOT, "%,.0f requests/s (%.0f%% of raw; the web producer reached %.0f%% of it)%s",
-                            perSecond, 100 * perSecond / raw, 100 * webBest / perSecond, problems(result, 1)),
+                    String.format(Locale.ROOT,
+                            "%,.0f requests/s (%.0f%% of raw; the web producer reached %.0f%% of it)%s", perSecond,
+                            100 * perSecond / raw, 100 * webBest / perSecond, problems(result, 1)),
                     latency(result.latency()), cpu.close()));
         }
     }

@@ -67,8 +67,9 @@ public final class RuntimeClasspath {
                 continue;
             }
             if (Files.isDirectory(Path.of(entry))) {
-                throw new IllegalStateException("class data sharing needs the apps as jars, and " + entry + " is a"
-                        + " directory: run ./mvnw -q install -DskipTests first, and the benchmark with -pl dev");
+                throw new IllegalStateException("class data sharing needs the apps as jars, and " + entry
+                        + " is a directory: run ./mvnw -q install -DskipTests first and the benchmark with -pl dev"
+                        + " (not -am), or measure without the archive: --no-cds");
             }
             entries.add(entry);
         }
