@@ -68,7 +68,7 @@ public final class WebProducerApp implements AutoCloseable {
      * callbacks), so a few dozen serve any number of concurrent clicks. The number bounds how many slow clients
      * can hold a worker at once, each for at most {@code sun.net.httpserver.maxReqTime}; idle workers cost little.
      */
-    static final int WORKER_THREADS = 64;
+    public static final int WORKER_THREADS = 64;
     /** Connections waiting to be accepted: bursts of new clients queue instead of being refused. */
     private static final int ACCEPT_BACKLOG = 1024;
     private static final String DEMO_PAGE = "/demo/index.html";

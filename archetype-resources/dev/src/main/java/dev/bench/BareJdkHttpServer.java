@@ -1,5 +1,6 @@
 package ${package}.dev.bench;
 
+import ${package}.web.WebProducerApp;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
@@ -20,8 +21,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class BareJdkHttpServer {
 
-    /** As {@code WebProducerApp.WORKER_THREADS}. */
-    private static final int WORKER_THREADS = 64;
     private static final byte[] ANSWER =
             "{\"eventId\":\"6a4f0d52-3c1e-4b7a-9d2f-0e5b1c7a1f39\"}".getBytes(StandardCharsets.UTF_8);
 
@@ -35,7 +34,7 @@ public final class BareJdkHttpServer {
         int port = Integer.parseInt(System.getenv("WEB_PORT"));
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 1024);
         AtomicInteger threads = new AtomicInteger();
-        server.setExecutor(Executors.newFixedThreadPool(WORKER_THREADS, task -> {
+        server.setExecutor(Executors.newFixedThreadPool(WebProducerApp.WORKER_THREADS, task -> {
             Thread thread = new Thread(task, "bare-http-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
