@@ -55,7 +55,7 @@ static void deleteTree(Path dir) {
 /** The validation rules, one place; src/test/java tests them through the same file. */
 class ClicklogProperties {
     static final List<String> PORTS = ['kafkaOutsidePort', 'kafkaInsidePort', 'kafkaControllerPort',
-                                       'zookeeperPort', 'webPort']
+                                       'zookeeperPort', 'webPort', 'consumerPort']
     static final Set<String> JAVA_KEYWORDS = ('abstract assert boolean break byte case catch char class const ' +
             'continue default do double else enum extends final finally float for goto if implements import ' +
             'instanceof int interface long native new package private protected public return short static ' +
@@ -117,6 +117,6 @@ class ClicklogProperties {
 
     static String defaultPort(String name) {
         [kafkaOutsidePort: '9092', kafkaInsidePort: '9093', kafkaControllerPort: '9094',
-         zookeeperPort: '2181', webPort: '8000'][name]
+         zookeeperPort: '2181', webPort: '8000', consumerPort: '8001'][name]
     }
 }

@@ -75,6 +75,10 @@ public final class ClickConsumerApp implements AutoCloseable {
     private static final Duration HINT_INTERVAL = Duration.ofMinutes(1);
     private static final Duration HINT_CHECK_INTERVAL = Duration.ofSeconds(5);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** How often the loop refreshes what /metrics and /readyz read: lag per partition, the coordinator's contact. */
+    private static final Duration STATUS_INTERVAL = Duration.ofSeconds(2);
+    /** A loop that has not polled for this long is stuck (a poll returns within POLL_TIMEOUT): not live. */
+    private static final Duration STUCK_AFTER = Duration.ofSeconds(60);
     private static final Logger log = LoggerFactory.getLogger(ClickConsumerApp.class);
 
     private final ClickConsumerConfig config;
@@ -87,6 +91,10 @@ public final class ClickConsumerApp implements AutoCloseable {
     private final AtomicLong stored = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private volatile Set<TopicPartition> assignment = Set.of();
+    /** Written by the loop, read by the status server. */
+    private volatile long lastPollNanos = System.nanoTime();
+    private volatile double heartbeatAgeSeconds = -1;
+    private volatile Map<TopicPartition, Long> lag = Map.of();
     private volatile boolean closing;
     private volatile Throwable failure;
 
@@ -101,6 +109,7 @@ public final class ClickConsumerApp implements AutoCloseable {
     private long reportedDeadLettered;
     private long lastHintAt = startedAt - HINT_INTERVAL.toNanos();
     private long lastHintCheckAt = startedAt;
+    private long lastStatusAt = startedAt - STATUS_INTERVAL.toNanos();
 
     private ClickConsumerApp(ClickConsumerConfig config, ClickSink sink, Consumer<byte[], byte[]> consumer,
                              Supplier<Producer<byte[], byte[]>> deadLetterProducers) {
@@ -114,16 +123,35 @@ public final class ClickConsumerApp implements AutoCloseable {
 
     public static void main(String[] args) {
         ClickConsumerConfig config;
+        int statusPort;
         ClickConsumerApp app;
         try {
             config = ClickConsumerConfig.fromEnvironment();
+            statusPort = ClickConsumerConfig.portFrom(System.getenv());
             app = start(config);
         } catch (IOException | RuntimeException e) {
             log.error("The click consumer cannot start: {}", e.toString(), e);
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "click-consumer-shutdown"));
+        ConsumerMetrics metrics = new ConsumerMetrics(app);
+        metrics.registerJvmMetrics();
+        if (app.sink instanceof JsonLinesClickSink jsonLines) {
+            jsonLines.reportForceTimesTo(metrics::fsyncTook);
+        }
+        ConsumerStatusServer status;
+        try {
+            status = ConsumerStatusServer.start(statusPort, app, metrics);
+        } catch (RuntimeException e) {
+            log.error("The click consumer cannot start: {}", e.getMessage(), e);
+            app.close();
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            status.close();
+        }, "click-consumer-shutdown"));
         try {
             app.awaitTermination();
         } catch (InterruptedException e) {
@@ -217,6 +245,39 @@ public final class ClickConsumerApp implements AutoCloseable {
         return deadLettered.get();
     }
 
+    /** Records not yet stored, per owned partition, as of the loop's last look (every couple of seconds). */
+    public Map<TopicPartition, Long> lagByPartition() {
+        return lag;
+    }
+
+    /**
+     * Live: the loop runs and polled within {@link #STUCK_AFTER}. Ready: live, and in touch with the group's
+     * coordinator (a heartbeat within the last 15 s), so it gets and keeps its partitions.
+     *
+     * @param problem why not, in words; empty when ready
+     */
+    public record Health(boolean live, boolean ready, String problem) {
+    }
+
+    public Health health() {
+        if (!isRunning()) {
+            return new Health(false, false, failure == null ? "stopped" : "stopped: " + failure);
+        }
+        long sincePoll = System.nanoTime() - lastPollNanos;
+        if (sincePoll > STUCK_AFTER.toNanos()) {
+            return new Health(false, false, "no poll for " + TimeUnit.NANOSECONDS.toSeconds(sincePoll) + " s");
+        }
+        double heartbeat = heartbeatAgeSeconds;
+        if (heartbeat < 0) {
+            return new Health(true, false, "no contact with the consumer group's coordinator yet");
+        }
+        if (heartbeat > UNREACHABLE_AFTER.toSeconds()) {
+            return new Health(true, false, "no contact with the consumer group's coordinator for "
+                    + (long) heartbeat + " s");
+        }
+        return new Health(true, true, "");
+    }
+
     /** The partitions this consumer owns right now; empty until the group has assigned some. */
     public Set<TopicPartition> assignment() {
         return assignment;
@@ -295,6 +356,8 @@ public final class ClickConsumerApp implements AutoCloseable {
                     log.warn("{}; retrying", e.toString());
                 }
                 long now = System.nanoTime();
+                lastPollNanos = now;
+                refreshStatus(now);
                 reportCounts(now);
                 hintIfBrokerUnreachable(now);
             }
@@ -506,6 +569,23 @@ public final class ClickConsumerApp implements AutoCloseable {
                 .forEach(e -> text.append(text.length() == 0 ? "" : ", ")
                         .append(e.getKey()).append(" up to ").append(e.getValue().offset() - 1));
         return text.toString();
+    }
+
+    /** Lag and coordinator contact, for /metrics and /readyz: read here, since only this thread may use the consumer. */
+    private void refreshStatus(long now) {
+        if (now - lastStatusAt < STATUS_INTERVAL.toNanos()) {
+            return;
+        }
+        lastStatusAt = now;
+        heartbeatAgeSeconds = heartbeatAgeSeconds();
+        Map<TopicPartition, Long> current = new HashMap<>();
+        for (TopicPartition partition : consumer.assignment()) {
+            OptionalLong partitionLag = consumer.currentLag(partition);
+            if (partitionLag.isPresent()) {
+                current.put(partition, partitionLag.getAsLong());
+            }
+        }
+        lag = Map.copyOf(current);
     }
 
     private void reportCounts(long now) {

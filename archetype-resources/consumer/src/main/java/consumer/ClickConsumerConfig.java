@@ -27,6 +27,10 @@ public record ClickConsumerConfig(
         Map<String, Object> consumerOverrides) {
 
     public static final String GROUP_ENV_VARIABLE = "CLICK_CONSUMER_GROUP";
+    /** The consumer's status port (/livez, /readyz, /metrics); no clicks come in there. */
+    public static final String PORT_ENV_VARIABLE = "CONSUMER_PORT";
+    /** The port chosen when the project was generated; {@code CONSUMER_PORT} replaces it, 0 picks a free one. */
+    public static final int DEFAULT_PORT = ${consumerPort};
     public static final String DEFAULT_GROUP = "${artifactId}-consumer";
     public static final String DATA_DIR_ENV_VARIABLE = "CLICK_DATA_DIR";
     /** Relative to the working directory; docker-compose.yml sets /data, a volume. */
@@ -83,6 +87,24 @@ public record ClickConsumerConfig(
                 valueOr(environment, GROUP_ENV_VARIABLE, DEFAULT_GROUP),
                 Path.of(valueOr(environment, DATA_DIR_ENV_VARIABLE, DEFAULT_DATA_DIR)),
                 instanceId.isEmpty() ? Map.of() : Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId));
+    }
+
+    /** {@code CONSUMER_PORT}, else the generated default. */
+    public static int portFrom(Map<String, String> environment) {
+        String value = environment.get(PORT_ENV_VARIABLE);
+        if (value == null || value.isBlank()) {
+            return DEFAULT_PORT;
+        }
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the message below
+        }
+        throw new IllegalArgumentException(PORT_ENV_VARIABLE + " must be a port number (1-65535, or 0 for any free"
+                + " one), got '" + value + "': fix or unset it (unset means " + DEFAULT_PORT + ")");
     }
 
     private static String valueOr(Map<String, String> environment, String name, String fallback) {

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -70,6 +71,8 @@ public final class JsonLinesClickSink implements ClickSink {
         return thread;
     });
     private boolean closed;
+    /** Told how long each batch's fsyncs took, in nanoseconds (the consumer's metrics). */
+    private volatile LongConsumer forceTimes = nanos -> { };
 
     private JsonLinesClickSink(Path dataDir, FileOpener opener, FileChannel lockChannel, FileLock lock) {
         this.dataDir = dataDir;
@@ -120,6 +123,11 @@ public final class JsonLinesClickSink implements ClickSink {
         return dataDir;
     }
 
+    /** From now on, {@code listener} hears how long each batch's fsyncs took (nanoseconds). */
+    public void reportForceTimesTo(LongConsumer listener) {
+        this.forceTimes = listener;
+    }
+
     @Override
     public synchronized void write(List<StoredClick> clicks) throws IOException {
         requireOpen();
@@ -167,6 +175,12 @@ public final class JsonLinesClickSink implements ClickSink {
      * partitions waited for three commits, which set the tail of the POST-to-sink latency.
      */
     private void forceAll(List<PartitionFile> touched) throws IOException {
+        long started = System.nanoTime();
+        forceTogether(touched);
+        forceTimes.accept(System.nanoTime() - started);
+    }
+
+    private void forceTogether(List<PartitionFile> touched) throws IOException {
         List<Future<?>> others = new ArrayList<>();
         for (PartitionFile file : touched.subList(Math.min(1, touched.size()), touched.size())) {
             others.add(forcePool.submit(() -> {

@@ -97,7 +97,7 @@ public final class DevMode {
         stopInReverse.push(() -> closeApp("consumer", consumer::close));
 
         WebProducerApp web = WebProducerApp.start(new WebProducerConfig(bootstrap, topic,
-                webFromEnvironment.port(), webFromEnvironment.producerOverrides()));
+                webFromEnvironment.port(), webFromEnvironment.limits(), webFromEnvironment.producerOverrides()));
         stopInReverse.push(() -> closeApp("web producer", web::close));
 
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -107,13 +107,14 @@ public final class DevMode {
                 dev mode is up in %.1f s (broker %.1f s):
                   demo page     %s/
                   clicks API    curl -i -H 'Content-Type: application/json' -d '{"itemId":"movie-1","userId":"alice"}' %s/api/clicks
-                  health        %s/health
+                  ready         %s/readyz
+                  metrics       %s/metrics
                   Kafka         %s (OUTSIDE, for the host), INSIDE advertised as %s; topic %s
                   broker log    %s
                   sink files    %s
                 Ctrl-C stops everything.
 
-                """, seconds, broker.lastStartDuration().toMillis() / 1e3, base, base, base,
+                """, seconds, broker.lastStartDuration().toMillis() / 1e3, base, base, base, base,
                 broker.bootstrapServers(), broker.insideBootstrapServers(), topic, broker.logFile(),
                 sinkDir.resolve(topic + "-<partition>.jsonl"));
     }

@@ -12,11 +12,17 @@ import java.util.concurrent.CompletableFuture;
 public interface ClickPublisher extends AutoCloseable {
 
     /**
-     * Starts sending one click and returns at once (or after at most a short bounded wait for broker metadata).
+     * Starts sending one click and returns at once, without blocking: it is called on the HTTP event loops.
      * The future completes normally only once the click is durably written, and exceptionally if it was not
      * acknowledged in time; it never stays open forever.
      */
     CompletableFuture<Void> publish(ClickEvent click);
+
+    /** The producer's buffer for unsent clicks, in bytes: the in-flight bound stays below it. */
+    long bufferMemory();
+
+    /** True once the topic's partitions are known, so that {@link #publish} sends at once. */
+    boolean knowsTopic();
 
     /** Sends everything buffered now and waits until each pending future is completed (either way). */
     void flush();

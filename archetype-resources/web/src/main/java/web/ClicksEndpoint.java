@@ -6,10 +6,7 @@ import ${package}.shared.InvalidClickException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 
-import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /api/clicks}: checks a request completely before anything is sent, then answers once Kafka
@@ -33,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  *       sent and the answer is 202 {@code {"results":[{"eventId":"...","status":"accepted"}, ...]}}, or 503 with
  *       the same list where the clicks Kafka did not acknowledge have {@code "status":"failed"} (send those
  *       again).</li>
+ *   <li>503 at once, before anything is sent, when the clicks in flight are at their bound
+ *       ({@link InFlightClicks}) or the app is shutting down. Every 503 has a {@code Retry-After} with jitter.</li>
  * </ul>
  * Content types: {@code application/json}, and {@code text/plain} because {@code sendBeacon} with a string
  * body sends that; either in UTF-8 (JSON's only encoding).
@@ -40,32 +36,18 @@ import java.util.concurrent.TimeUnit;
 final class ClicksEndpoint {
 
     static final String PATH = "/api/clicks";
-    static final int MAX_BODY_BYTES = 64 * 1024;
-    /** What a 503 tells the client to wait: about one delivery timeout, in which a restarted broker is back. */
-    static final int RETRY_AFTER_SECONDS = 5;
 
     private static final List<String> ACCEPTED_TYPES = List.of("application/json", "text/plain");
-    private static final HttpAnswer BODY_TIMEOUT = HttpAnswer.error(408,
-            "the request body did not arrive in time (fewer bytes than its Content-Length?): send the whole body"
-                    + " at once, with a Content-Length that matches it").closingConnection();
 
     private final ClickPublisher publisher;
-    private final Executor answers;
-    private final ScheduledExecutorService deadlines;
-    private final Duration bodyReadTimeout;
+    private final InFlightClicks inFlight;
+    private final WebMetrics metrics;
     private volatile boolean closing;
 
-    /**
-     * @param answers         runs the answers, so that the Kafka producer's I/O thread never writes to a socket
-     * @param deadlines       runs the body-read deadline of each request
-     * @param bodyReadTimeout how long a request body may take to arrive before the answer is 408
-     */
-    ClicksEndpoint(ClickPublisher publisher, Executor answers, ScheduledExecutorService deadlines,
-                   Duration bodyReadTimeout) {
+    ClicksEndpoint(ClickPublisher publisher, InFlightClicks inFlight, WebMetrics metrics) {
         this.publisher = publisher;
-        this.answers = answers;
-        this.deadlines = deadlines;
-        this.bodyReadTimeout = bodyReadTimeout;
+        this.inFlight = inFlight;
+        this.metrics = metrics;
     }
 
     /** From now on every request gets 503: the app is shutting down. */
@@ -74,88 +56,129 @@ final class ClicksEndpoint {
     }
 
     /**
-     * The answer to one request, complete when Kafka has decided; {@code null} inside the future means the
-     * client already had its answer (the body-read deadline sent 408) and the exchange only needs closing.
+     * The answer to one request, complete when Kafka has decided.
+     *
+     * @param answers where the answer is built once Kafka has decided: the connection's event loop, so that the
+     *                Kafka producer's I/O thread only hands over and never writes JSON or touches a socket
      */
-    CompletableFuture<HttpAnswer> handle(HttpExchange exchange) throws RejectedRequest, IOException {
-        if (!"POST".equals(exchange.getRequestMethod())) {
-            throw new RejectedRequest(HttpAnswer.error(405, exchange.getRequestMethod() + " is not allowed on " + PATH
-                    + ": send clicks with POST").withHeader("Allow", "POST"));
+    CompletableFuture<HttpAnswer> handle(WebRequest request, Executor answers) throws RejectedRequest {
+        if (!"POST".equals(request.method())) {
+            throw new RejectedRequest("method_not_allowed", HttpAnswer.error(405, request.method()
+                    + " is not allowed on " + PATH + ": send clicks with POST").withHeader("Allow", "POST"));
         }
-        byte[] body = readBody(exchange);
-        if (body == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        checkContentType(exchange.getRequestHeaders().getFirst("Content-Type"));
+        checkContentType(request.header("Content-Type"));
         if (closing) {
-            throw new RejectedRequest(HttpAnswer.error(503, "the web producer is shutting down: send the click again"
-                            + " in " + RETRY_AFTER_SECONDS + " s")
-                    .withHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS)).closingConnection());
+            metrics.unavailable("shutting_down");
+            int retryAfter = RetryAfter.SHUTTING_DOWN.seconds();
+            return CompletableFuture.completedFuture(unavailable(HttpAnswer.errorBody(
+                    "the web producer is shutting down: send the click again in " + retryAfter + " s"), retryAfter)
+                    .closingConnection());
+        }
+        if (!inFlight.mightFit(request.body().length)) {
+            return CompletableFuture.completedFuture(overloaded(-1));
         }
         JsonNode tree;
         try {
-            tree = ClickJson.readTree(body);
+            tree = ClickJson.readTree(request.body());
         } catch (InvalidClickException e) {
             throw invalid(e.getMessage(), -1);
         }
         Instant now = Instant.now();
+        List<ClickEvent> clicks;
         if (tree.isObject()) {
-            return publishOne(click(tree, now, -1));
+            clicks = List.of(click(tree, now, -1));
+        } else if (tree.isArray()) {
+            clicks = clicks(tree, now);
+        } else {
+            throw invalid("the body must be one click (a JSON object) or an array of clicks, got "
+                    + tree.getNodeType().name().toLowerCase(Locale.ROOT), -1);
         }
-        if (tree.isArray()) {
-            return publishAll(clicks(tree, now));
+        long bytes = InFlightClicks.bytesOf(clicks.size(), request.body().length);
+        if (!inFlight.tryAcquire(clicks.size(), bytes)) {
+            return CompletableFuture.completedFuture(overloaded(clicks.size()));
         }
-        throw invalid("the body must be one click (a JSON object) or an array of clicks, got "
-                + tree.getNodeType().name().toLowerCase(Locale.ROOT), -1);
+        // Only the eventIds wait with the answer: the clicks themselves, the JSON tree and the body are garbage once
+        // sent, so what a click in flight holds on the heap is its future and its id.
+        int count = clicks.size();
+        boolean single = tree.isObject();
+        UUID[] eventIds = new UUID[count];
+        List<CompletableFuture<Void>> sends = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            eventIds[i] = clicks.get(i).eventId();
+            sends.add(timed(publisher.publish(clicks.get(i))));
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+        all.whenComplete((done, error) -> inFlight.release(count, bytes));
+        return all.handleAsync((done, error) -> single
+                ? answerOne(eventIds[0], sends.get(0))
+                : answerAll(eventIds, sends), answers);
     }
 
-    private CompletableFuture<HttpAnswer> publishOne(ClickEvent click) {
-        return publisher.publish(click).handleAsync((written, error) -> {
-            ObjectNode answer = error == null
-                    ? ClickJson.mapper().createObjectNode()
-                    : HttpAnswer.errorBody("Kafka did not acknowledge the click (" + describe(error)
-                    + "); it is probably not stored: send it again in " + RETRY_AFTER_SECONDS
-                    + " s. GET /health tells whether the broker is reachable.");
-            answer.put("eventId", click.eventId().toString());
-            return error == null ? HttpAnswer.json(202, answer) : notWritten(answer);
-        }, answers);
+    /** 503 for lack of room; {@code clicks} is -1 when the body was refused before it was parsed. */
+    private HttpAnswer overloaded(int clicks) {
+        metrics.unavailable("overloaded");
+        int retryAfter = RetryAfter.OVERLOADED.seconds();
+        return unavailable(HttpAnswer.errorBody("the web producer has " + inFlight.clicks() + " clicks waiting for"
+                + " Kafka, its limit: nothing was sent; send the " + (clicks == 1 ? "click" : "clicks") + " again in "
+                + retryAfter + " s"), retryAfter);
     }
 
-    private CompletableFuture<HttpAnswer> publishAll(List<ClickEvent> clicks) {
-        List<CompletableFuture<Void>> sends = new ArrayList<>(clicks.size());
-        for (ClickEvent click : clicks) {
-            sends.add(publisher.publish(click));
+    private CompletableFuture<Void> timed(CompletableFuture<Void> send) {
+        long started = System.nanoTime();
+        return send.whenComplete((done, error) -> metrics.kafkaAnswered(System.nanoTime() - started, error == null));
+    }
+
+    private HttpAnswer answerOne(UUID eventId, CompletableFuture<Void> send) {
+        Throwable error = errorOf(send);
+        if (error == null) {
+            metrics.accepted(1);
+            return HttpAnswer.json(202, ClickJson.mapper().createObjectNode().put("eventId", eventId.toString()));
         }
-        return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).handleAsync((all, ignored) -> {
-            ObjectNode answer = ClickJson.mapper().createObjectNode();
-            ArrayNode results = answer.putArray("results");
-            int failed = 0;
-            String firstError = null;
-            for (int i = 0; i < clicks.size(); i++) {
-                Throwable error = sends.get(i).handle((written, e) -> e).join();
-                ObjectNode result = results.addObject().put("eventId", clicks.get(i).eventId().toString());
-                if (error == null) {
-                    result.put("status", "accepted");
-                } else {
-                    failed++;
-                    firstError = firstError == null ? describe(error) : firstError;
-                    result.put("status", "failed").put("error", describe(error));
-                }
+        metrics.unavailable("kafka");
+        int retryAfter = RetryAfter.KAFKA_UNAVAILABLE.seconds();
+        ObjectNode body = HttpAnswer.errorBody("Kafka did not acknowledge the click (" + describe(error)
+                + "); it is probably not stored: send it again in " + retryAfter
+                + " s. GET /readyz tells whether the broker is reachable.");
+        body.put("eventId", eventId.toString());
+        return unavailable(body, retryAfter);
+    }
+
+    private HttpAnswer answerAll(UUID[] eventIds, List<CompletableFuture<Void>> sends) {
+        ObjectNode answer = ClickJson.mapper().createObjectNode();
+        ArrayNode results = answer.putArray("results");
+        int failed = 0;
+        String firstError = null;
+        for (int i = 0; i < eventIds.length; i++) {
+            Throwable error = errorOf(sends.get(i));
+            ObjectNode result = results.addObject().put("eventId", eventIds[i].toString());
+            if (error == null) {
+                result.put("status", "accepted");
+            } else {
+                failed++;
+                firstError = firstError == null ? describe(error) : firstError;
+                result.put("status", "failed").put("error", describe(error));
             }
-            if (failed == 0) {
-                return HttpAnswer.json(202, answer);
-            }
-            ObjectNode error = HttpAnswer.errorBody(failed + " of " + clicks.size() + " clicks were not acknowledged by"
-                    + " Kafka (" + firstError + "): send those with status failed again in " + RETRY_AFTER_SECONDS
-                    + " s; the accepted ones are stored.");
-            error.setAll(answer);
-            return notWritten(error);
-        }, answers);
+        }
+        metrics.accepted(eventIds.length - failed);
+        if (failed == 0) {
+            return HttpAnswer.json(202, answer);
+        }
+        metrics.unavailable("kafka");
+        int retryAfter = RetryAfter.KAFKA_UNAVAILABLE.seconds();
+        ObjectNode error = HttpAnswer.errorBody(failed + " of " + eventIds.length + " clicks were not acknowledged by"
+                + " Kafka (" + firstError + "): send those with status failed again in " + retryAfter
+                + " s; the accepted ones are stored.");
+        error.setAll(answer);
+        return unavailable(error, retryAfter);
     }
 
-    private static HttpAnswer notWritten(ObjectNode body) {
-        body.put("retryAfterSeconds", RETRY_AFTER_SECONDS);
-        return HttpAnswer.json(503, body).withHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
+    private static Throwable errorOf(CompletableFuture<Void> send) {
+        return send.handle((done, error) -> error).join();
+    }
+
+    private static HttpAnswer unavailable(ObjectNode body, int retryAfterSeconds) {
+        body.put("retryAfterSeconds", retryAfterSeconds);
+        return HttpAnswer.json(503, body).withHeader("Retry-After", String.valueOf(retryAfterSeconds));
     }
 
     private static List<ClickEvent> clicks(JsonNode array, Instant now) throws RejectedRequest {
@@ -186,45 +209,7 @@ final class ClicksEndpoint {
             body.put("index", index);
         }
         body.putObject("example").put("itemId", "movie-603").put("sessionId", "3f1c2a9e").put("page", "/movies");
-        return new RejectedRequest(HttpAnswer.json(400, body));
-    }
-
-    /**
-     * Reads the body, at most {@link #MAX_BODY_BYTES}. A client that sends fewer bytes than it announced
-     * would block this worker; after {@code bodyReadTimeout} the deadline answers 408 instead, and the server
-     * closes the connection at {@code sun.net.httpserver.maxReqTime}, which frees the worker.
-     *
-     * @return the body, or {@code null} if the deadline already answered
-     */
-    private byte[] readBody(HttpExchange exchange) throws RejectedRequest, IOException {
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null && Long.parseLong(declared.trim()) > MAX_BODY_BYTES) {
-            throw tooLarge(declared + " bytes");
-        }
-        BodyDeadline deadline = new BodyDeadline(exchange);
-        ScheduledFuture<?> timer = deadlines.schedule(deadline, bodyReadTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        byte[] body;
-        boolean inTime;
-        try {
-            body = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-        } finally {
-            timer.cancel(false);
-            inTime = deadline.finish();
-        }
-        if (!inTime) {
-            return null;
-        }
-        if (body.length > MAX_BODY_BYTES) {
-            throw tooLarge("more than " + MAX_BODY_BYTES + " bytes");
-        }
-        return body;
-    }
-
-    private static RejectedRequest tooLarge(String size) {
-        ObjectNode body = HttpAnswer.errorBody("the body has " + size + "; the limit is " + MAX_BODY_BYTES
-                + " bytes (64 KiB): send fewer clicks per request").put("limitBytes", MAX_BODY_BYTES);
-        // The rest of the body stays unread, so this connection cannot carry another request.
-        return new RejectedRequest(HttpAnswer.json(413, body).closingConnection());
+        return new RejectedRequest("invalid_click", HttpAnswer.json(400, body));
     }
 
     private static void checkContentType(String header) throws RejectedRequest {
@@ -252,44 +237,11 @@ final class ClicksEndpoint {
     private static RejectedRequest unsupported(String message) {
         ObjectNode body = HttpAnswer.errorBody(message);
         ACCEPTED_TYPES.forEach(body.putArray("accepted")::add);
-        return new RejectedRequest(HttpAnswer.json(415, body));
+        return new RejectedRequest("unsupported_media_type", HttpAnswer.json(415, body));
     }
 
     private static String describe(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();
-    }
-
-    /**
-     * Answers 408 if the body is not complete in time. Synchronized with {@link #finish()}, so exactly one
-     * of the two wins, and a 408 being written is complete before the worker closes the exchange.
-     */
-    private static final class BodyDeadline implements Runnable {
-        private final HttpExchange exchange;
-        private boolean finished;
-        private boolean expired;
-
-        BodyDeadline(HttpExchange exchange) {
-            this.exchange = exchange;
-        }
-
-        @Override
-        public synchronized void run() {
-            if (finished) {
-                return;
-            }
-            expired = true;
-            try {
-                BODY_TIMEOUT.writeTo(exchange);
-            } catch (IOException e) {
-                // The client is gone: there is nobody to tell, and the worker's read fails and closes the exchange.
-            }
-        }
-
-        /** @return true if the body was read in time; false if the 408 has been sent */
-        synchronized boolean finish() {
-            finished = true;
-            return !expired;
-        }
     }
 }

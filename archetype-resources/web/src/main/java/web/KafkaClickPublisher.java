@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,9 +28,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * partition, and the future completes from the producer's callback. So many concurrent requests share one
  * batch and one round trip, and no request flushes.
  *
- * <p>Nor does a request thread wait for the topic's metadata, which {@code send()} would do for up to
- * {@code max.block.ms} while the broker is down at start-up: one thread fetches it, and clicks that arrive
- * before it is known wait for that thread's result (and get their 503 with it, if the broker does not answer).
+ * <p>{@link #publish} is called on the HTTP event loops, so it must never block. So it does not wait for the
+ * topic's metadata, which {@code send()} would do for up to {@code max.block.ms} while the broker is down at
+ * start-up: one thread fetches it, and clicks that arrive before it is known wait for that thread's result (and
+ * get their 503 with it, if the broker does not answer). Nor for buffer space: see {@link InFlightClicks}.
  */
 public final class KafkaClickPublisher implements ClickPublisher {
 
@@ -37,11 +39,14 @@ public final class KafkaClickPublisher implements ClickPublisher {
     /** At most one broker hint per this interval, so an outage under load does not flood the log. */
     private static final long HINT_INTERVAL_NANOS = Duration.ofSeconds(30).toNanos();
     private static final Duration METADATA_RETRY_PAUSE = Duration.ofMillis(200);
+    static final int LINGER_MS = 0;
 
-    private final Producer<String, byte[]> producer;
+    /** Created on the metadata thread, so that start-up builds it while the HTTP server starts. */
+    private final CompletableFuture<Producer<String, byte[]>> producer = new CompletableFuture<>();
     private final String topic;
     private final BootstrapServers bootstrap;
     private final Duration deliveryTimeout;
+    private final long bufferMemory;
     private final AtomicLong lastHintNanos = new AtomicLong(System.nanoTime() - HINT_INTERVAL_NANOS);
     /** Completes once the producer knows the topic's partitions; replaced by a new one after each failed try. */
     private volatile CompletableFuture<Void> topicKnown = new CompletableFuture<>();
@@ -53,10 +58,31 @@ public final class KafkaClickPublisher implements ClickPublisher {
         Map<String, Object> settings = producerSettings(bootstrap, overrides);
         this.deliveryTimeout = Duration.ofMillis(Long.parseLong(
                 String.valueOf(settings.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG))));
-        this.producer = new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer());
-        Thread fetch = new Thread(this::fetchTopicMetadata, "web-producer-metadata");
+        this.bufferMemory = Long.parseLong(String.valueOf(settings.get(ProducerConfig.BUFFER_MEMORY_CONFIG)));
+        Thread fetch = new Thread(() -> {
+            try {
+                producer.complete(new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer()));
+            } catch (RuntimeException e) {
+                producer.completeExceptionally(e);
+                topicKnown.completeExceptionally(e);
+                return;
+            }
+            fetchTopicMetadata();
+        }, "web-producer-metadata");
         fetch.setDaemon(true);
         fetch.start();
+    }
+
+    /**
+     * Waits until the Kafka producer exists (not until the broker answers): a setting Kafka rejects fails here,
+     * at start-up, with Kafka's own message.
+     */
+    public void awaitCreated() {
+        try {
+            producer.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
     }
 
     /** The producer settings, each with the reason; {@code overrides} win (benchmarks, tests). */
@@ -69,11 +95,16 @@ public final class KafkaClickPublisher implements ClickPublisher {
         settings.put(ProducerConfig.ACKS_CONFIG, "all");
         // Retries after a lost acknowledgement never write a click twice, and one user's clicks keep their order.
         settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // Waits 5 ms for more clicks before sending a batch: concurrent requests share one round trip.
-        settings.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        // send() blocks at most 3 s for topic metadata or buffer space (broker down at start-up), then fails: 503.
+        // No waiting for more clicks before a batch leaves: a request's answer waits for its click's round trip,
+        // and under load the clicks that arrive during one round trip form the next batch anyway (up to 5 requests
+        // in flight per broker). Kafka's default of 5 ms capped one click per request at connections / 5 ms.
+        settings.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
+        // The buffer for unsent clicks, sized to the heap; InFlightClicks keeps the clicks in flight below half of
+        // it, so send() never waits for room (it is called on the HTTP event loops, which must never block).
+        settings.put(ProducerConfig.BUFFER_MEMORY_CONFIG, bufferMemoryFor(Runtime.getRuntime().maxMemory()));
+        // send() could block this long for topic metadata; only the metadata thread below ever waits for it.
         settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 3_000);
-        // One produce request waits 2 s for its answer, then is retried; a single broker answers in milliseconds.
+        // One produce request waits 2 s for its answer, then is retried; a healthy broker answers in milliseconds.
         settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
         // The upper bound from send() to success or failure (Kafka requires >= linger + request timeout):
         // a client gets 202 or 503 within about 5 s, instead of the 2-minute default.
@@ -81,17 +112,24 @@ public final class KafkaClickPublisher implements ClickPublisher {
         // Keeps the topic's metadata while the broker is away (the default forgets it and bootstraps again): then
         // send() does not block during an outage, and each click gets its 503 from the delivery timeout.
         settings.put(CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
+        // Keeps the topic in the producer's metadata through quiet hours (the default drops it after 5 minutes
+        // without a send, and the next send() would wait for it on an event loop).
+        settings.put(ProducerConfig.METADATA_MAX_IDLE_CONFIG, (int) Duration.ofDays(1).toMillis());
         settings.putAll(overrides);
         return settings;
     }
 
+    /** A sixth of the heap, from 4 to 32 MiB: 16 MiB with the image's 96 MiB heap. */
+    static long bufferMemoryFor(long maxHeapBytes) {
+        return Math.max(4L << 20, Math.min(32L << 20, maxHeapBytes / 6));
+    }
+
     @Override
     public CompletableFuture<Void> publish(ClickEvent click) {
-        CompletableFuture<Void> known = topicKnown;
-        if (known.isDone() && !known.isCompletedExceptionally()) {
+        if (knowsTopic()) {
             return send(click);
         }
-        return known.thenCompose(ready -> send(click));
+        return topicKnown.thenCompose(ready -> send(click));
     }
 
     private CompletableFuture<Void> send(ClickEvent click) {
@@ -99,7 +137,7 @@ public final class KafkaClickPublisher implements ClickPublisher {
         ProducerRecord<String, byte[]> record =
                 new ProducerRecord<>(topic, click.partitionKey(), ClickJson.toBytes(click));
         try {
-            producer.send(record, (metadata, error) -> {
+            producer.join().send(record, (metadata, error) -> {
                 if (error == null) {
                     written.complete(null);
                 } else {
@@ -119,7 +157,7 @@ public final class KafkaClickPublisher implements ClickPublisher {
         while (!closed && !Thread.currentThread().isInterrupted()) {
             CompletableFuture<Void> attempt = topicKnown;
             try {
-                producer.partitionsFor(topic);
+                producer.join().partitionsFor(topic);
                 attempt.complete(null);
                 return;
             } catch (RuntimeException e) {
@@ -144,7 +182,9 @@ public final class KafkaClickPublisher implements ClickPublisher {
 
     @Override
     public void flush() {
-        producer.flush();
+        if (producer.isDone() && !producer.isCompletedExceptionally()) {
+            producer.join().flush();
+        }
     }
 
     @Override
@@ -153,10 +193,25 @@ public final class KafkaClickPublisher implements ClickPublisher {
     }
 
     @Override
+    public long bufferMemory() {
+        return bufferMemory;
+    }
+
+    @Override
+    public boolean knowsTopic() {
+        CompletableFuture<Void> known = topicKnown;
+        return known.isDone() && !known.isCompletedExceptionally();
+    }
+
+    @Override
     public void close() {
         closed = true;
-        // close() flushes first; the bound keeps a dead broker from holding up shutdown for long.
-        producer.close(deliveryTimeout);
+        try {
+            // close() flushes first; the bound keeps a dead broker from holding up shutdown for long.
+            producer.join().close(deliveryTimeout);
+        } catch (CompletionException e) {
+            // it was never created: nothing to close
+        }
     }
 
     private void hintOncePerInterval(Exception error) {

@@ -7,18 +7,23 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What the web producer needs: where the broker is, which topic, which HTTP port, and any Kafka producer
- * settings that replace the defaults of {@link KafkaClickPublisher} (tests and benchmarks use them).
+ * What the web producer needs: where the broker is, which topic, which HTTP port, what one client may cost,
+ * and any Kafka producer settings that replace the defaults of {@link KafkaClickPublisher} (tests and
+ * benchmarks use them).
  *
- * @param port the HTTP port; 0 picks a free one (tests), see {@link WebProducerApp#port()}
+ * @param port   the HTTP port; 0 picks a free one (tests), see {@link WebProducerApp#port()}
+ * @param limits connections, body size and timeouts; {@link HttpLimits#DEFAULT} unless tests say otherwise
  */
 public record WebProducerConfig(
         BootstrapServers bootstrap,
         String topic,
         int port,
+        HttpLimits limits,
         Map<String, Object> producerOverrides) {
 
     public static final String PORT_VARIABLE = "WEB_PORT";
+    /** The most connections open at once; more get 503 (and the process needs a file descriptor for each). */
+    public static final String MAX_CONNECTIONS_VARIABLE = "WEB_MAX_CONNECTIONS";
     /** The port chosen when the project was generated; {@code WEB_PORT} replaces it. */
     public static final int DEFAULT_PORT = ${webPort};
 
@@ -31,10 +36,20 @@ public record WebProducerConfig(
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " is not a TCP port: use 1-65535, or 0 for any free port");
         }
+        limits = limits == null ? HttpLimits.DEFAULT : limits;
         producerOverrides = producerOverrides == null ? Map.of() : Map.copyOf(producerOverrides);
     }
 
-    /** Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC} and {@code WEB_PORT}, with the generated defaults. */
+    /** With the default limits. */
+    public WebProducerConfig(BootstrapServers bootstrap, String topic, int port,
+                             Map<String, Object> producerOverrides) {
+        this(bootstrap, topic, port, HttpLimits.DEFAULT, producerOverrides);
+    }
+
+    /**
+     * Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code WEB_PORT} and {@code WEB_MAX_CONNECTIONS},
+     * with the generated defaults.
+     */
     public static WebProducerConfig fromEnvironment() {
         return resolve(System.getenv());
     }
@@ -45,12 +60,34 @@ public record WebProducerConfig(
                 BootstrapServers.resolve(environment),
                 ClickTopic.resolve(environment),
                 portFrom(environment.get(PORT_VARIABLE)),
+                HttpLimits.DEFAULT.withMaxConnections(maxConnectionsFrom(environment.get(MAX_CONNECTIONS_VARIABLE))),
                 Map.of());
     }
 
     /** The same settings on another port (tests use 0). */
     public WebProducerConfig withPort(int otherPort) {
-        return new WebProducerConfig(bootstrap, topic, otherPort, producerOverrides);
+        return new WebProducerConfig(bootstrap, topic, otherPort, limits, producerOverrides);
+    }
+
+    /** The same settings with other limits (tests use short timeouts). */
+    public WebProducerConfig withLimits(HttpLimits otherLimits) {
+        return new WebProducerConfig(bootstrap, topic, port, otherLimits, producerOverrides);
+    }
+
+    private static int maxConnectionsFrom(String value) {
+        if (value == null || value.isBlank()) {
+            return HttpLimits.DEFAULT.maxConnections();
+        }
+        try {
+            int connections = Integer.parseInt(value.trim());
+            if (connections >= 1) {
+                return connections;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the message below
+        }
+        throw new IllegalArgumentException(MAX_CONNECTIONS_VARIABLE + " must be a whole number of at least 1, got '"
+                + value + "': fix or unset it (unset means " + HttpLimits.DEFAULT.maxConnections() + ")");
     }
 
     private static int portFrom(String value) {

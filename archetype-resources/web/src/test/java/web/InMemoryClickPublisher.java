@@ -77,6 +77,16 @@ final class InMemoryClickPublisher implements ClickPublisher {
     }
 
     @Override
+    public long bufferMemory() {
+        return 16L << 20;
+    }
+
+    @Override
+    public boolean knowsTopic() {
+        return true;
+    }
+
+    @Override
     public void close() {
         flush();
         synchronized (this) {

@@ -6,6 +6,7 @@ import ${package}.shared.ClickJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,52 +27,60 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The HTTP layer over real HTTP on a free port, with an in-memory publisher in place of Kafka (the smoke test
- * in the dev module runs the same server against a real broker).
+ * in the dev module runs the same server against a real broker). Timeouts are shortened; the code paths are
+ * the shipped ones.
  */
 class WebProducerAppTest {
 
     private static final String CLICK = "{\"itemId\":\"movie-603\",\"sessionId\":\"s-1\",\"page\":\"/movies\"}";
-    private static final Duration BODY_READ_TIMEOUT = Duration.ofMillis(500);
+    private static final HttpLimits LIMITS = HttpLimits.DEFAULT.withTimeouts(Duration.ofSeconds(1),
+            Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(1));
+    private static final int MAX_BODY = LIMITS.maxBodyBytes();
 
     private final InMemoryClickPublisher publisher = new InMemoryClickPublisher();
-    private final AtomicInteger probes = new AtomicInteger();
     private volatile boolean brokerUp = true;
+    private final BrokerReadiness readiness = new BrokerReadiness(timeout -> {
+        if (!brokerUp) {
+            throw new TimeoutException("Timed out waiting for a node assignment");
+        }
+        return new BrokerReadiness.Answer(3, 3, "bootstrap localhost:1, cluster test-cluster, brokers localhost:1");
+    });
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private WebProducerApp app;
 
     @BeforeEach
     void start() {
-        BrokerHealth health = new BrokerHealth(timeout -> {
-            probes.incrementAndGet();
-            if (!brokerUp) {
-                throw new TimeoutException("Timed out waiting for a node assignment");
-            }
-            return "cluster test-cluster, brokers localhost:1";
-        });
-        WebProducerConfig config = new WebProducerConfig(
-                new BootstrapServers("localhost:1", "the test"), "clicks-test", 0, Map.of());
-        app = WebProducerApp.start(config, publisher, health, BODY_READ_TIMEOUT);
+        readiness.probeOnce();
+        app = WebProducerApp.start(config(LIMITS), publisher, readiness);
     }
 
     @AfterEach
     void stop() {
         app.close();
+    }
+
+    private static WebProducerConfig config(HttpLimits limits) {
+        return new WebProducerConfig(new BootstrapServers("localhost:1", "the test"), "clicks-test", 0, limits,
+                Map.of());
     }
 
     @Test
@@ -180,10 +193,10 @@ class WebProducerAppTest {
     @Test
     void post_with_Content_Length_over_64_KiB_gives_413_without_waiting_for_the_body() throws Exception {
         String answer = rawExchange("POST /api/clicks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + (ClicksEndpoint.MAX_BODY_BYTES + 1) + "\r\n\r\n");
+                + "Content-Length: " + (MAX_BODY + 1) + "\r\n\r\n");
 
         assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
-        assertTrue(answer.contains("\"limitBytes\":" + ClicksEndpoint.MAX_BODY_BYTES), answer);
+        assertTrue(answer.contains("\"limitBytes\":" + MAX_BODY), answer);
         assertTrue(publisher.published().isEmpty());
     }
 
@@ -192,7 +205,7 @@ class WebProducerAppTest {
         StringBuilder request = new StringBuilder("POST /api/clicks HTTP/1.1\r\nHost: test\r\n"
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
         String chunk = "x".repeat(4096);
-        for (int sent = 0; sent <= ClicksEndpoint.MAX_BODY_BYTES; sent += chunk.length()) {
+        for (int sent = 0; sent <= MAX_BODY; sent += chunk.length()) {
             request.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
         }
         request.append("0\r\n\r\n");
@@ -236,8 +249,8 @@ class WebProducerAppTest {
     }
 
     @Test
-    void delete_on_health_gives_405_with_Allow_GET() throws Exception {
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(app.baseUri().resolve("/health"))
+    void delete_on_readyz_gives_405_with_Allow_GET() throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(app.baseUri().resolve("/readyz"))
                 .DELETE().build(), HttpResponse.BodyHandlers.ofString());
 
         assertError(response, 405, "use GET");
@@ -249,7 +262,7 @@ class WebProducerAppTest {
         HttpResponse<String> response = get("/api/click");
 
         assertError(response, 404, "no such path: /api/click");
-        assertEquals(3, json(response).get("paths").size());
+        assertEquals(WebRoutes.PATHS.size(), json(response).get("paths").size());
     }
 
     @Test
@@ -259,8 +272,7 @@ class WebProducerAppTest {
         HttpResponse<String> response = post(CLICK, "application/json");
 
         assertError(response, 503, "Kafka did not acknowledge the click (TimeoutException: Expiring");
-        assertEquals(String.valueOf(ClicksEndpoint.RETRY_AFTER_SECONDS),
-                response.headers().firstValue("Retry-After").orElseThrow());
+        assertRetryAfterWithin(response, 4, 8);
         assertTrue(publisher.published().isEmpty());
     }
 
@@ -289,15 +301,15 @@ class WebProducerAppTest {
 
         assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
         assertTrue(answer.contains("\"error\":\"the request body did not arrive in time"), answer);
-        assertTrue(took.compareTo(BODY_READ_TIMEOUT.plusSeconds(2)) < 0, "answered after " + took);
+        assertTrue(took.compareTo(LIMITS.bodyTimeout().plusSeconds(2)) < 0, "answered after " + took);
         assertEquals(202, post(CLICK, "application/json").statusCode());
         assertEquals(1, publisher.published().size(), "only the complete click");
     }
 
     @Test
-    void many_clicks_wait_for_kafka_together_without_holding_a_worker_each() throws Exception {
+    void many_clicks_wait_for_kafka_together_without_holding_a_thread_each() throws Exception {
         publisher.holdUntilFlush();
-        int clicks = WebProducerApp.WORKER_THREADS * 3;
+        int clicks = 300;
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         for (int i = 0; i < clicks; i++) {
             answers.add(client.sendAsync(clickRequest("{\"itemId\":\"movie-" + i + "\",\"sessionId\":\"s-" + i + "\"}"),
@@ -339,32 +351,6 @@ class WebProducerAppTest {
     }
 
     @Test
-    void health_says_UP_and_whether_the_broker_is_reachable() throws Exception {
-        JsonNode up = json(get("/health"));
-        assertEquals("UP", up.get("status").asText());
-        assertEquals("reachable", up.get("broker").asText());
-        assertEquals("localhost:1", up.get("bootstrap").asText());
-        assertEquals("clicks-test", up.get("topic").asText());
-
-        brokerUp = false;
-        Thread.sleep(BrokerHealth.CACHE_FOR.toMillis() + 100);
-        HttpResponse<String> response = get("/health");
-
-        assertEquals(200, response.statusCode(), "the web app itself is up");
-        JsonNode down = json(response);
-        assertEquals("unreachable", down.get("broker").asText());
-        assertTrue(down.get("hint").asText().contains(BootstrapServers.LISTENER_DOCTOR_COMMAND), down.toString());
-    }
-
-    @Test
-    void health_asks_the_broker_at_most_once_per_cache_period() throws Exception {
-        for (int i = 0; i < 10; i++) {
-            assertEquals(200, get("/health").statusCode());
-        }
-        assertEquals(1, probes.get());
-    }
-
-    @Test
     void a_burst_of_bad_requests_leaves_the_server_healthy_and_sends_nothing() throws Exception {
         for (int i = 0; i < 50; i++) {
             assertEquals(400, post("{\"itemId\":" + "[".repeat(i), "application/json").statusCode());
@@ -376,8 +362,315 @@ class WebProducerAppTest {
 
     @Test
     void paths_match_exactly_not_by_prefix() throws Exception {
-        assertEquals(404, get("/healthz").statusCode());
+        assertEquals(404, get("/health").statusCode());
+        assertEquals(404, get("/readyz/extra").statusCode());
         assertEquals(404, get("/api/clicks/extra").statusCode());
+    }
+
+    @Test
+    void post_with_Expect_100_continue_gets_100_then_202() throws Exception {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/clicks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                    + "Expect: 100-continue\r\nContent-Length: " + CLICK.length() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertTrue(readAnswer(socket.getInputStream()).startsWith("HTTP/1.1 100"), "100 Continue first");
+            out.write(CLICK.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertTrue(readAnswer(socket.getInputStream()).startsWith("HTTP/1.1 202"));
+        }
+        assertEquals(1, publisher.published().size());
+    }
+
+    @Test
+    void post_over_the_limit_with_Expect_100_continue_gets_413_and_no_100() throws Exception {
+        String answer = rawExchange("POST /api/clicks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + "Expect: 100-continue\r\nContent-Length: " + (MAX_BODY + 1) + "\r\n\r\n");
+
+        assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+        assertTrue(answer.contains("\"limitBytes\":" + MAX_BODY), answer);
+    }
+
+    @Test
+    void a_413_reaches_a_client_that_is_still_sending_its_body() throws Exception {
+        // curl without Expect sends the whole body before it reads: the server must not reset the connection
+        // under it, or curl sees "connection reset" instead of the 413.
+        int size = 4 * MAX_BODY;
+        AtomicLong sent = new AtomicLong();
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            Thread sender = new Thread(() -> {
+                try {
+                    out.write(("POST /api/clicks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    byte[] chunk = new byte[1024];
+                    java.util.Arrays.fill(chunk, (byte) 'x');
+                    for (int i = 0; i < size / chunk.length; i++) {
+                        out.write(chunk);
+                        sent.addAndGet(chunk.length);
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    // the server closed after its answer: expected once the body is (partly) drained
+                }
+            });
+            sender.start();
+            String answer = readAnswer(socket.getInputStream());
+            sender.join(10_000);
+
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            assertTrue(answer.contains("\"limitBytes\":" + MAX_BODY), answer);
+            assertTrue(answer.toLowerCase(Locale.ROOT).contains("connection: close"), answer);
+        }
+        assertTrue(publisher.published().isEmpty());
+    }
+
+    @Test
+    void headers_that_trickle_past_the_header_timeout_get_408_and_the_connection_closes() throws Exception {
+        try (Socket socket = connect()) {
+            long started = System.nanoTime();
+            OutputStream out = socket.getOutputStream();
+            out.write("POST /api/clicks HTTP/1.1\r\nHo".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = readAnswer(socket.getInputStream());
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
+            assertTrue(answer.contains("headers did not arrive within"), answer);
+            assertTrue(took.compareTo(LIMITS.headerTimeout()) >= 0
+                    && took.compareTo(LIMITS.headerTimeout().plusSeconds(2)) < 0, "408 after " + took);
+            assertEquals(-1, socket.getInputStream().read(), "the server closes the connection after the 408");
+        }
+        assertEquals(202, post(CLICK, "application/json").statusCode());
+    }
+
+    @Test
+    void an_idle_keep_alive_connection_is_closed_after_the_idle_timeout_without_an_answer() throws Exception {
+        try (Socket socket = connect()) {
+            long started = System.nanoTime();
+            assertEquals(-1, socket.getInputStream().read(), "closed, nothing written");
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertTrue(took.compareTo(LIMITS.idleTimeout().minusMillis(100)) >= 0
+                    && took.compareTo(LIMITS.idleTimeout().plusSeconds(2)) < 0, "closed after " + took);
+        }
+    }
+
+    @Test
+    void a_keep_alive_connection_idle_after_an_answer_gets_no_408_and_closes_at_the_idle_timeout() throws Exception {
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(
+                    "GET /livez HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertTrue(readAnswer(socket.getInputStream()).startsWith("HTTP/1.1 200"));
+            long answered = System.nanoTime();
+
+            assertEquals(-1, socket.getInputStream().read(), "closed without another answer (no 408)");
+            Duration idle = Duration.ofNanos(System.nanoTime() - answered);
+            assertTrue(idle.compareTo(LIMITS.idleTimeout().minusMillis(100)) >= 0, "closed after " + idle
+                    + ", before the idle timeout: the header timeout must not start without new bytes");
+        }
+    }
+
+    @Test
+    void pipelined_requests_are_answered_one_by_one_in_order() throws Exception {
+        String valid = "POST /api/clicks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + CLICK.length() + "\r\n\r\n" + CLICK;
+        String invalid = "POST /api/clicks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 2\r\n\r\n{}";
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write((valid + invalid + valid).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            assertTrue(readAnswer(in).startsWith("HTTP/1.1 202"));
+            assertTrue(readAnswer(in).startsWith("HTTP/1.1 400"));
+            assertTrue(readAnswer(in).startsWith("HTTP/1.1 202"));
+        }
+        assertEquals(2, publisher.published().size());
+    }
+
+    @Test
+    void a_client_that_never_reads_its_answers_is_cut_off_and_others_are_served_meanwhile() throws Exception {
+        String request = "POST /api/clicks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + CLICK.length() + "\r\n\r\n" + CLICK;
+        byte[] many = request.repeat(100).getBytes(StandardCharsets.UTF_8);
+        AtomicBoolean cutOff = new AtomicBoolean();
+        long started = System.nanoTime();
+        try (Socket socket = connect()) {
+            socket.setReceiveBufferSize(4096);
+            Thread writer = new Thread(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    while (System.nanoTime() - started < Duration.ofSeconds(60).toNanos()) {
+                        out.write(many);
+                    }
+                } catch (IOException e) {
+                    cutOff.set(true);
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            for (int i = 0; i < 20; i++) {
+                assertEquals(202, post(CLICK, "application/json").statusCode(), "others are served meanwhile");
+            }
+            writer.join(30_000);
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertTrue(cutOff.get(), "the server should have closed the connection of a client that never reads");
+        // Cut off either by the codec's bound on pipelined requests (128) or by the answer timeout, whichever first.
+        System.out.printf("a client that pipelined clicks and never read was cut off after %d ms; %d of its clicks"
+                + " were taken%n", took.toMillis(), publisher.published().size() - 20);
+    }
+
+    @Test
+    void past_the_connection_limit_a_new_connection_gets_503_with_Retry_After() throws Exception {
+        app.close();
+        app = WebProducerApp.start(config(LIMITS.withMaxConnections(3)), new InMemoryClickPublisher(), readiness);
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Socket socket = connect();
+                held.add(socket);
+                // an answer on it proves the server counts it
+                socket.getOutputStream().write("GET /livez HTTP/1.1\r\nHost: test\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertTrue(readAnswer(socket.getInputStream()).startsWith("HTTP/1.1 200"));
+            }
+            String answer = rawExchange("GET /livez HTTP/1.1\r\nHost: test\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+            assertTrue(answer.contains("connections open, its limit"), answer);
+            assertTrue(answer.contains("Retry-After: "), answer);
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+        awaitTrue(() -> {
+            try {
+                return post(CLICK, "application/json").statusCode() == 202;
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }, "a connection is served again once the others closed");
+    }
+
+    @Test
+    void past_the_in_flight_bound_a_request_gets_503_at_once_and_nothing_is_sent() throws Exception {
+        app.close();
+        InMemoryClickPublisher publisher = new InMemoryClickPublisher();
+        app = WebProducerApp.start(config(LIMITS), publisher, readiness, new InFlightClicks(4, 1 << 20));
+        publisher.holdUntilFlush();
+        List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            waiting.add(client.sendAsync(clickRequest(CLICK), HttpResponse.BodyHandlers.ofString()));
+        }
+        awaitTrue(() -> publisher.pending() == 4, "4 clicks wait for Kafka");
+
+        long started = System.nanoTime();
+        HttpResponse<String> refused = post("[" + CLICK + "," + CLICK + "]", "application/json");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertError(refused, 503, "clicks waiting for Kafka, its limit: nothing was sent");
+        assertRetryAfterWithin(refused, 1, 3);
+        assertTrue(took.compareTo(Duration.ofMillis(500)) < 0, "503 after " + took);
+        assertEquals(4, publisher.published().size(), "the refused clicks were not sent");
+        publisher.flush();
+        for (CompletableFuture<HttpResponse<String>> answer : waiting) {
+            assertEquals(202, answer.get().statusCode());
+        }
+        CompletableFuture<HttpResponse<String>> again = client.sendAsync(clickRequest(CLICK),
+                HttpResponse.BodyHandlers.ofString());
+        awaitTrue(() -> publisher.pending() == 1, "room again once Kafka acknowledged: the click is sent");
+        publisher.flush();
+        assertEquals(202, again.get().statusCode());
+        assertEquals(1.0, metric("web_unavailable_total{cause=\"overloaded\"}"));
+    }
+
+    @Test
+    void livez_says_UP_with_no_detail() throws Exception {
+        HttpResponse<String> response = get("/livez");
+
+        assertEquals(200, response.statusCode());
+        assertEquals("{\"status\":\"UP\"}", response.body());
+    }
+
+    @Test
+    void readyz_is_200_while_the_broker_answers_and_503_with_the_reason_when_not() throws Exception {
+        HttpResponse<String> ready = get("/readyz");
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertEquals("READY", json(ready).get("status").asText());
+        assertTrue(json(ready).get("detail").asText().contains("cluster test-cluster"),
+                "a caller on this machine sees the detail: " + ready.body());
+
+        brokerUp = false;
+        readiness.probeOnce();
+        HttpResponse<String> notReady = get("/readyz");
+
+        assertEquals(503, notReady.statusCode());
+        assertEquals("NOT_READY", json(notReady).get("status").asText());
+        assertEquals("the broker does not answer", json(notReady).get("reason").asText());
+        assertEquals(200, get("/livez").statusCode(), "the process itself is alive");
+    }
+
+    @Test
+    void readyz_shows_no_addresses_or_cluster_id_to_a_caller_from_another_machine() throws Exception {
+        InetAddress external = nonLoopbackAddress();
+        Assumptions.assumeTrue(external != null, "this machine has no non-loopback IPv4 address to call from");
+        try (Socket socket = new Socket(external, app.port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(
+                    "GET /readyz HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = readAnswer(socket.getInputStream());
+
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            assertTrue(answer.endsWith("{\"status\":\"READY\"}"), answer);
+            assertFalse(answer.contains("localhost:1") || answer.contains("test-cluster"), answer);
+        }
+    }
+
+    @Test
+    void metrics_count_accepted_and_rejected_clicks_and_show_kafka_latency_and_the_jvm() throws Exception {
+        assertEquals(202, post(CLICK, "application/json").statusCode());
+        assertEquals(202, post("[" + CLICK + "," + CLICK + "]", "application/json").statusCode());
+        assertEquals(400, post("{}", "application/json").statusCode());
+        assertEquals(415, post(CLICK, "text/html").statusCode());
+
+        HttpResponse<String> response = get("/metrics");
+
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain"));
+        assertEquals(3.0, metric("web_clicks_accepted_total"));
+        assertEquals(1.0, metric("web_requests_rejected_total{reason=\"invalid_click\"}"));
+        assertEquals(1.0, metric("web_requests_rejected_total{reason=\"unsupported_media_type\"}"));
+        assertEquals(3.0, metric("web_kafka_ack_seconds_count{outcome=\"acknowledged\"}"));
+        assertEquals(0.0, metric("web_clicks_in_flight"));
+        assertTrue(response.body().contains("jvm_memory_used_bytes{area=\"heap\"}"), "JVM memory");
+        assertTrue(response.body().contains("jvm_gc_collection_seconds"), "GC");
+    }
+
+    @Test
+    void head_on_the_demo_page_gives_its_length_and_no_body() throws Exception {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write("HEAD / HTTP/1.1\r\nHost: test\r\n\r\nGET /livez HTTP/1.1\r\nHost: test\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String head = readAnswer(socket.getInputStream(), true);
+            String next = readAnswer(socket.getInputStream());
+
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            assertTrue(head.toLowerCase(Locale.ROOT).contains("content-length: "), head);
+            assertTrue(next.startsWith("HTTP/1.1 200") && next.endsWith("{\"status\":\"UP\"}"),
+                    "the next answer follows the headers at once, so the HEAD answer had no body: " + next);
+        }
+    }
+
+    @Test
+    void a_request_that_is_not_http_gets_400_json_and_the_connection_closes() throws Exception {
+        String answer = rawExchange("HELLO\u0001 there\r\n\r\n");
+
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        assertTrue(answer.contains("not a valid HTTP/1.1 request"), answer);
     }
 
     private HttpRequest clickRequest(String body) {
@@ -415,27 +708,75 @@ class WebProducerAppTest {
      * answer: the status line, the headers and a body of the announced length.
      */
     private String rawExchange(String request) throws IOException {
-        try (Socket socket = new Socket(app.baseUri().getHost(), app.port())) {
-            socket.setSoTimeout(5_000);
+        try (Socket socket = connect()) {
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.UTF_8));
             out.flush();
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    break;
-                }
-                head.write(b);
-            }
-            String headers = head.toString(StandardCharsets.ISO_8859_1);
-            int length = headers.lines()
-                    .filter(line -> line.toLowerCase(Locale.ROOT).startsWith("content-length:"))
-                    .map(line -> Integer.parseInt(line.substring("content-length:".length()).trim()))
-                    .findFirst().orElse(0);
-            return headers + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            return readAnswer(socket.getInputStream());
         }
+    }
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket(app.baseUri().getHost(), app.port());
+        socket.setSoTimeout(15_000);
+        return socket;
+    }
+
+    private static String readAnswer(InputStream in) throws IOException {
+        return readAnswer(in, false);
+    }
+
+    /** One answer from the stream: status line, headers, and (unless to a HEAD) a body of the announced length. */
+    private static String readAnswer(InputStream in, boolean headOnly) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+        }
+        String headers = head.toString(StandardCharsets.ISO_8859_1);
+        int length = headers.lines()
+                .filter(line -> line.toLowerCase(Locale.ROOT).startsWith("content-length:"))
+                .map(line -> Integer.parseInt(line.substring("content-length:".length()).trim()))
+                .findFirst().orElse(0);
+        if (headers.startsWith("HTTP/1.1 1") || headOnly) {
+            return headers;
+        }
+        return headers + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+
+    /** The value of one sample line of /metrics, e.g. {@code web_clicks_accepted_total}. */
+    private double metric(String sample) {
+        try {
+            String body = get("/metrics").body();
+            return body.lines().filter(line -> line.startsWith(sample + " ")).findFirst()
+                    .map(line -> Double.parseDouble(line.substring(sample.length() + 1).trim()))
+                    .orElseThrow(() -> new AssertionError("no sample " + sample + " in /metrics:\n" + body));
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("GET /metrics failed", e);
+        }
+    }
+
+    private static void assertRetryAfterWithin(HttpResponse<String> response, int min, int max) throws IOException {
+        int seconds = Integer.parseInt(response.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(seconds >= min && seconds <= max, "Retry-After " + seconds + " not within " + min + "-" + max);
+        assertEquals(seconds, json(response).get("retryAfterSeconds").asInt(), "the body says the same");
+    }
+
+    private static InetAddress nonLoopbackAddress() throws SocketException {
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp() || nic.isLoopback()) {
+                continue;
+            }
+            for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+                if (address instanceof Inet4Address && !address.isLoopbackAddress()) {
+                    return address;
+                }
+            }
+        }
+        return null;
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

@@ -1,5 +1,6 @@
 package ${package}.dev.bench;
 
+import ${package}.dev.LocalKafkaBroker;
 import ${package}.web.WebProducerApp;
 
 import java.io.IOException;
@@ -11,7 +12,8 @@ import java.util.Map;
 
 /**
  * Starts the web producer and the consumer as their own JVMs, configured only through the environment
- * variables a user sets (KAFKA_BOOTSTRAP_SERVERS, CLICK_TOPIC, WEB_PORT, CLICK_DATA_DIR, CLICK_CONSUMER_GROUP).
+ * variables a user sets (KAFKA_BOOTSTRAP_SERVERS, CLICK_TOPIC, WEB_PORT, CLICK_DATA_DIR, CLICK_CONSUMER_GROUP,
+ * CONSUMER_PORT).
  */
 public final class ClickApps {
 
@@ -40,7 +42,9 @@ public final class ClickApps {
                 "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
                 "CLICK_TOPIC", topic,
                 "CLICK_CONSUMER_GROUP", group,
-                "CLICK_DATA_DIR", dataDir.toString()), log);
+                "CLICK_DATA_DIR", dataDir.toString(),
+                // a free port for its status server, so runs side by side (and dev mode) do not collide
+                "CONSUMER_PORT", Integer.toString(LocalKafkaBroker.freePort())), log);
     }
 
     public static URI baseUri(int port) {

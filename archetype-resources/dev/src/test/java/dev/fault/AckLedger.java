@@ -38,20 +38,28 @@ final class AckLedger implements ClickLoad.AnswerListener {
     @Override
     public void onAnswer(long sequence, HttpExchange.Response response, long due, long sent, long done) {
         String eventId = null;
+        JsonNode results = null;
         try {
             JsonNode body = JSON.readTree(response.body());
             eventId = body.path("eventId").textValue();
+            results = body.get("results");
         } catch (IOException e) {
             failures.add("answer " + response.status() + " is not JSON: " + response.bodyText());
         }
-        synchronized (this) {
-            requests++;
-            statuses.merge(response.status(), 1, Integer::sum);
-            maxServiceNanos = Math.max(maxServiceNanos, done - sent);
-            if (response.status() == 503) {
-                max503ServiceNanos = Math.max(max503ServiceNanos, done - sent);
+        if (results != null && results.isArray()) {
+            // an array of clicks: each has its own eventId and status, whatever the answer's status
+            for (JsonNode result : results) {
+                String id = result.path("eventId").textValue();
+                if ("accepted".equals(result.path("status").textValue())) {
+                    acknowledged.put(id, done);
+                } else if (id != null) {
+                    notConfirmed.add(id);
+                }
             }
+            countAnswer(response.status(), sent, done);
+            return;
         }
+        countAnswer(response.status(), sent, done);
         if (response.status() == 202) {
             if (eventId == null) {
                 failures.add("202 without an eventId: " + response.bodyText());
@@ -60,6 +68,15 @@ final class AckLedger implements ClickLoad.AnswerListener {
             }
         } else if (eventId != null) {
             notConfirmed.add(eventId);
+        }
+    }
+
+    private synchronized void countAnswer(int status, long sent, long done) {
+        requests++;
+        statuses.merge(status, 1, Integer::sum);
+        maxServiceNanos = Math.max(maxServiceNanos, done - sent);
+        if (status == 503) {
+            max503ServiceNanos = Math.max(max503ServiceNanos, done - sent);
         }
     }
 

@@ -26,15 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A corpus of malformed requests ({@link BadRequestCorpus}) and slow clients, over raw sockets, against the web
- * producer on a real broker: each gets its 4xx (a JSON error where the app answers), the server answers a
- * health check after each one and while slow clients hold connections, and nothing reaches the topic.
+ * producer on a real broker: each gets its 4xx (a JSON error where the app answers), the server answers
+ * {@code /livez} after each one and while slow clients hold connections, and nothing reaches the topic.
  */
 @EnabledIfSystemProperty(named = "fault", matches = "true",
         disabledReason = "a fault test takes a minute: run the fault tests with -Dfault=true")
 class BadRequestFaultIT {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** More slow clients than the web producer has worker threads (32): they must not starve the others. */
+    /** Slow clients at once: none of them may hold up the others (SlowClientsFaultIT holds thousands). */
     private static final int SLOW_CLIENTS = Integer.getInteger("fault.slowClients", 40);
     /** The web producer answers 408 when a body has not arrived within 5 s; a little slack for a busy machine. */
     private static final long BODY_TIMEOUT_MILLIS = 5_000 + 3_000;
@@ -237,13 +237,13 @@ class BadRequestFaultIT {
     private static void checkHealth(FaultPipeline pipeline, String when, List<String> wrong) {
         long started = System.nanoTime();
         try (HttpExchange exchange = new HttpExchange(pipeline.base(), 30_000)) {
-            HttpExchange.Response response = exchange.get("/health");
+            HttpExchange.Response response = exchange.get("/livez");
             long millis = (System.nanoTime() - started) / 1_000_000;
             if (response.status() != 200 || millis > QUICK_MILLIS) {
-                wrong.add("GET /health " + when + ": " + response.status() + " after " + millis + " ms");
+                wrong.add("GET /livez " + when + ": " + response.status() + " after " + millis + " ms");
             }
         } catch (IOException e) {
-            wrong.add("GET /health " + when + " failed after " + (System.nanoTime() - started) / 1_000_000 + " ms: " + e);
+            wrong.add("GET /livez " + when + " failed after " + (System.nanoTime() - started) / 1_000_000 + " ms: " + e);
         }
     }
 

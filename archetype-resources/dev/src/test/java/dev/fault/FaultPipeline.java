@@ -1,6 +1,7 @@
 package ${package}.dev.fault;
 
 import ${package}.dev.LocalKafkaBroker;
+import ${package}.dev.bench.AppJvmOptions;
 import ${package}.dev.bench.ChildJvm;
 import ${package}.dev.bench.ClickApps;
 import ${package}.dev.bench.SinkContents;
@@ -60,7 +61,7 @@ final class FaultPipeline implements AutoCloseable {
     /** Starts the web producer and waits for its first 202 (that click is not counted by any test). */
     ChildJvm startWeb() {
         webStarts++;
-        web = ClickApps.startWebProducer(broker.bootstrapServers(), TOPIC, webPort, List.of(),
+        web = ClickApps.startWebProducer(broker.bootstrapServers(), TOPIC, webPort, AppJvmOptions.web(),
                 dir.resolve("web-producer-" + webStarts + ".log"));
         long ready = ClickApps.awaitFirstAccepted(web, base(), Duration.ofSeconds(60));
         System.out.printf("%s: web producer ready in %d ms (pid %d)%n", caller(),
@@ -75,12 +76,15 @@ final class FaultPipeline implements AutoCloseable {
      */
     ChildJvm startConsumer() {
         consumerStarts++;
-        consumer = ChildJvm.start("consumer", "${package}.consumer.ClickConsumerApp", List.of(), Map.of(
+        consumer = ChildJvm.start("consumer", "${package}.consumer.ClickConsumerApp", AppJvmOptions.consumer(),
+                Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
                 "CLICK_TOPIC", TOPIC,
                 "CLICK_CONSUMER_GROUP", GROUP,
                 "CLICK_CONSUMER_INSTANCE_ID", "fault-consumer-1",
-                "CLICK_DATA_DIR", sinkDir().toString()), dir.resolve("consumer-" + consumerStarts + ".log"));
+                "CLICK_DATA_DIR", sinkDir().toString(),
+                "CONSUMER_PORT", Integer.toString(LocalKafkaBroker.freePort())),
+                dir.resolve("consumer-" + consumerStarts + ".log"));
         return consumer;
     }
 

@@ -24,7 +24,8 @@ import org.w3c.dom.NodeList;
 public final class ArchetypeProperties {
     /** The properties that hold a port, in the order the post-generate script checks them. */
     public static final List<String> PORT_PROPERTIES =
-            List.of("kafkaOutsidePort", "kafkaInsidePort", "kafkaControllerPort", "zookeeperPort", "webPort");
+            List.of("kafkaOutsidePort", "kafkaInsidePort", "kafkaControllerPort", "zookeeperPort", "webPort",
+                    "consumerPort");
 
     private static final String DESCRIPTOR = "META-INF/maven/archetype-metadata.xml";
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z][A-Za-z0-9]*)}");
@@ -146,6 +147,10 @@ public final class ArchetypeProperties {
 
     public int webPort() {
         return Integer.parseInt(get("webPort"));
+    }
+
+    public int consumerPort() {
+        return Integer.parseInt(get("consumerPort"));
     }
 
     public String outsideHost() {

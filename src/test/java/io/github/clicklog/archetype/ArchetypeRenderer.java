@@ -272,7 +272,8 @@ public final class ArchetypeRenderer {
                 Map.entry("package", "org.acme.movies.clickstream"),
                 Map.entry("kafkaOutsidePort", "29092"), Map.entry("kafkaInsidePort", "29093"),
                 Map.entry("kafkaControllerPort", "29094"), Map.entry("zookeeperPort", "22181"),
-                Map.entry("webPort", "18080"), Map.entry("kafkaOutsideHost", "broker.acme.test"),
+                Map.entry("webPort", "18080"), Map.entry("consumerPort", "18081"),
+                Map.entry("kafkaOutsideHost", "broker.acme.test"),
                 Map.entry("topic", "movie-clicks"))));
         sets.put("zookeeper", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks",
                 "brokerMode", "zookeeper")));

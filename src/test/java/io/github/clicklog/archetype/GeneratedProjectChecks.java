@@ -26,7 +26,7 @@ public final class GeneratedProjectChecks {
     /** Archetype properties whose names must never reach a generated file as an unresolved reference. */
     private static final Pattern PROPERTY_REFERENCE = Pattern.compile(
             "\\$!?\\{?(groupId|artifactId|package|packageInPathFormat|brokerMode|kafkaOutsidePort|kafkaInsidePort"
-                    + "|kafkaControllerPort|zookeeperPort|kafkaOutsideHost|webPort|topic)\\b\\}?");
+                    + "|kafkaControllerPort|zookeeperPort|kafkaOutsideHost|webPort|consumerPort|topic)\\b\\}?");
     /** A build-time token of the archetype's own pom (@kafka.version@) that filtering missed. */
     private static final Pattern BUILD_TOKEN = Pattern.compile("@[a-z][A-Za-z0-9]*(?:[.-][A-Za-z0-9]+)+@");
 
@@ -109,7 +109,7 @@ public final class GeneratedProjectChecks {
     }
 
     /**
-     * With every port and the topic changed, no default (9092 9093 9094 2181 8000, topic clicklog) may survive
+     * With every port and the topic changed, no default (9092 9093 9094 2181 8000 8001, topic clicklog) may survive
      * anywhere: a leftover literal is a place that ignores the user's choice.
      */
     public static List<String> survivingDefaults(Path project, ArchetypeProperties properties) {
@@ -148,6 +148,7 @@ public final class GeneratedProjectChecks {
         wanted.put("KAFKA_INSIDE_PORT", String.valueOf(properties.insidePort()));
         wanted.put("KAFKA_OUTSIDE_HOST", properties.outsideHost());
         wanted.put("WEB_PORT", String.valueOf(properties.webPort()));
+        wanted.put("CONSUMER_PORT", String.valueOf(properties.consumerPort()));
         wanted.put("CLICK_TOPIC", properties.topic());
         if (properties.kraft()) {
             wanted.put("KAFKA_CONTROLLER_PORT", String.valueOf(properties.controllerPort()));
@@ -172,7 +173,8 @@ public final class GeneratedProjectChecks {
         if (Files.isRegularFile(readme)) {
             String text = read(readme);
             List<String> values = new ArrayList<>(List.of(String.valueOf(properties.outsidePort()),
-                    String.valueOf(properties.insidePort()), String.valueOf(properties.webPort()), properties.topic()));
+                    String.valueOf(properties.insidePort()), String.valueOf(properties.webPort()),
+                    String.valueOf(properties.consumerPort()), properties.topic()));
             for (String value : values) {
                 if (!Pattern.compile("(?<![0-9A-Za-z])" + Pattern.quote(value) + "(?![0-9A-Za-z])").matcher(text).find()) {
                     problems.add("README.md never mentions " + value + ", a value this project was generated with");

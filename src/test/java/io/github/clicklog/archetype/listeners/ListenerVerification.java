@@ -303,10 +303,18 @@ public final class ListenerVerification {
             hostWebEnvironment.put("WEB_PORT", String.valueOf(hostWebPort));
             say("  (port " + webPort + " is taken on this machine: the host's web producer gets WEB_PORT=" + hostWebPort + ")");
         }
+        Map<String, String> hostConsumerEnvironment = new LinkedHashMap<>(hostEnvironment);
+        int consumerPort = Integer.parseInt(consumerEnvironment.get("CONSUMER_PORT"));
+        if (!portFree(consumerPort)) {
+            int hostConsumerPort = freePort();
+            hostConsumerEnvironment.put("CONSUMER_PORT", String.valueOf(hostConsumerPort));
+            say("  (port " + consumerPort + " is taken on this machine: the host's consumer gets CONSUMER_PORT="
+                    + hostConsumerPort + ")");
+        }
         webApp = network.start(null, List.of(ComposeBroker.java(), "-Xmx256m", "-jar", web.resolve("web.jar").toString()),
                 hostWebEnvironment, dir, dir.resolve("web-host.log"));
         consumerApp = network.start(null, List.of(ComposeBroker.java(), "-Xmx256m", "-jar", consumer.resolve("consumer.jar").toString()),
-                hostEnvironment, hostData, dir.resolve("consumer-host.log"));
+                hostConsumerEnvironment, hostData, dir.resolve("consumer-host.log"));
         try {
             click("apps on the host (no KAFKA_BOOTSTRAP_SERVERS)", network, null,
                     "http://localhost:" + hostWebPort + "/api/clicks", hostData, dir);
