@@ -125,20 +125,26 @@ public final class ClickConsumerApp implements AutoCloseable {
         ClickConsumerConfig config;
         int statusPort;
         ClickConsumerApp app;
+        ConsumerMetrics metrics = new ConsumerMetrics();
         try {
             config = ClickConsumerConfig.fromEnvironment();
             statusPort = ClickConsumerConfig.portFrom(System.getenv());
-            app = start(config);
+            JsonLinesClickSink sink = JsonLinesClickSink.open(config.dataDir());
+            // before the loop starts, so that the first batch's fsync is measured too
+            sink.reportForceTimesTo(metrics::fsyncTook);
+            try {
+                app = start(config, sink);
+            } catch (RuntimeException e) {
+                sink.close();
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
             log.error("The click consumer cannot start: {}", e.toString(), e);
             System.exit(1);
             return;
         }
-        ConsumerMetrics metrics = new ConsumerMetrics(app);
+        metrics.watch(app);
         metrics.registerJvmMetrics();
-        if (app.sink instanceof JsonLinesClickSink jsonLines) {
-            jsonLines.reportForceTimesTo(metrics::fsyncTook);
-        }
         ConsumerStatusServer status;
         try {
             status = ConsumerStatusServer.start(statusPort, app, metrics);

@@ -29,7 +29,8 @@ final class ConsumerMetrics {
             .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
             .register(registry);
 
-    ConsumerMetrics(ClickConsumerApp app) {
+    /** Adds what the running app counts: stored, dead-lettered, lag. */
+    void watch(ClickConsumerApp app) {
         CounterWithCallback.builder()
                 .name("consumer_clicks_stored_total")
                 .help("Clicks written to the sink since start")

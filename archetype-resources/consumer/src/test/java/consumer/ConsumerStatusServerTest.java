@@ -59,11 +59,12 @@ class ConsumerStatusServerTest {
             consumer.addRecord(Clicks.validRecord(0, 1));
         });
         JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir);
+        ConsumerMetrics metrics = new ConsumerMetrics();
+        sink.reportForceTimesTo(metrics::fsyncTook);
         app = ClickConsumerApp.start(new ClickConsumerConfig(BootstrapServers.resolve(Map.of()), Clicks.TOPIC,
                 "test-group", dataDir, Map.of()), sink, consumer,
                 () -> new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()));
-        ConsumerMetrics metrics = new ConsumerMetrics(app);
-        sink.reportForceTimesTo(metrics::fsyncTook);
+        metrics.watch(app);
         metrics.registerJvmMetrics();
         status = ConsumerStatusServer.start(0, app, metrics);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
