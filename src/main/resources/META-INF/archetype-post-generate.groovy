@@ -101,7 +101,36 @@ class ClicklogProperties {
         if (!validHost(host)) {
             problems << "kafkaOutsideHost='${host}': must be a host name (letters, digits, '-', dot-separated labels of at most 63 characters) or an IPv4 address; it is advertised to clients on the host (for example -DkafkaOutsideHost=localhost)"
         }
+
+        String origins = props.getProperty('allowedOrigins')
+        String originProblem = originsProblem(origins)
+        if (originProblem != null) {
+            problems << "allowedOrigins='${origins}': ${originProblem}"
+        }
         return problems
+    }
+
+    /**
+     * Null if the value is * or a comma-separated list of origins as browsers send them, scheme://host[:port]
+     * (the web producer reads CLICK_ALLOWED_ORIGINS with the same rule, in AllowedOrigins).
+     */
+    static String originsProblem(String value) {
+        String example = "(for example -DallowedOrigins=https://www.example.com,http://localhost:8080, or * for any origin)"
+        if (value == null || value.trim().isEmpty()) {
+            return "list the origins of the pages that send clicks, comma-separated ${example}"
+        }
+        List<String> entries = value.split(',', -1).collect { it.trim() }
+        if (entries.contains('*')) {
+            return entries.size() == 1 ? null : "* already allows every origin: give either * alone or a list of origins"
+        }
+        for (String entry : entries) {
+            def match = entry =~ /^(http|https):\/\/([^:\/?#]+)(?::([0-9]{1,5}))?$/
+            if (!match.matches() || !validHost(match.group(2))
+                    || (match.group(3) != null && (Integer.parseInt(match.group(3)) < 1 || Integer.parseInt(match.group(3)) > 65535))) {
+                return "'${entry}' is not an origin: scheme://host[:port] with http or https and no path, not even a trailing / ${example}"
+            }
+        }
+        return null
     }
 
     static boolean validHost(String host) {

@@ -97,7 +97,8 @@ public final class DevMode {
         stopInReverse.push(() -> closeApp("consumer", consumer::close));
 
         WebProducerApp web = WebProducerApp.start(new WebProducerConfig(bootstrap, topic,
-                webFromEnvironment.port(), webFromEnvironment.limits(), webFromEnvironment.producerOverrides()));
+                webFromEnvironment.port(), webFromEnvironment.limits(), webFromEnvironment.allowedOrigins(),
+                webFromEnvironment.producerOverrides()));
         stopInReverse.push(() -> closeApp("web producer", web::close));
 
         double seconds = (System.nanoTime() - started) / 1e9;

@@ -26,6 +26,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 /**
  * The JSON form of clicks, both ways, with the validation rules in one place.
  *
+ * <p>The rules: {@code itemId} and {@code userId} or {@code sessionId} are required; ids ({@code itemId},
+ * {@code userId}, {@code sessionId}, {@code clientEventId}) are 1 to {@value #MAX_ID_LENGTH} characters of
+ * letters, digits and {@code . _ : @ / + = -}, so that they fit a log line, a file name and a Kafka header as they
+ * are; {@code clientTime} is an ISO-8601 instant; every other string (page, referrer, extras, field names) is
+ * at most {@value #MAX_STRING_LENGTH} characters of well-formed Unicode (no lone surrogate, which strict JSON
+ * readers refuse) without control characters; {@code eventId}, {@code timestamp} and {@code clientTimeSkewed}
+ * are the server's.
+ *
  * <ul>
  *   <li>{@link #readTree(byte[])} and {@link #clickFromRequest}: what the browser posts;</li>
  *   <li>{@link #toBytes(ClickEvent)}: the record value on the topic;</li>
@@ -37,11 +45,16 @@ public final class ClickJson {
 
     /** Longest string accepted in any field: ids, URLs and extras are short; a 1 MB "itemId" is an attack. */
     public static final int MAX_STRING_LENGTH = 2048;
+    /** Longest id accepted: UUIDs are 36 characters, most ids far less; a longer one is a mistake or an attack. */
+    public static final int MAX_ID_LENGTH = 128;
     /** Deepest nesting accepted: a click is flat; deep nesting only burns the parser's stack. */
     public static final int MAX_NESTING_DEPTH = 16;
 
-    private static final Set<String> KNOWN_FIELDS =
-            Set.of("eventId", "timestamp", "itemId", "userId", "sessionId", "page", "referrer");
+    private static final Set<String> KNOWN_FIELDS = Set.of("eventId", "timestamp", "itemId", "userId", "sessionId",
+            "page", "referrer", "clientEventId", "clientTime", "clientTimeSkewed");
+    /** Fields only the server writes: a client that sends them is told to leave them out. */
+    private static final Set<String> SERVER_FIELDS = Set.of("eventId", "timestamp", "clientTimeSkewed");
+    private static final String ID_CHARACTERS = "letters, digits and . _ : @ / + = -";
 
     private static final JsonMapper MAPPER = JsonMapper.builder(
                     new com.fasterxml.jackson.core.JsonFactoryBuilder()
@@ -89,8 +102,11 @@ public final class ClickJson {
     public static ClickEvent clickFromRequest(JsonNode node, UUID eventId, Instant timestamp)
             throws InvalidClickException {
         ObjectNode click = requireObject(node);
-        if (click.has("eventId") || click.has("timestamp")) {
-            throw new InvalidClickException("eventId and timestamp are set by the server: leave them out");
+        for (String field : SERVER_FIELDS) {
+            if (click.has(field)) {
+                throw new InvalidClickException(field + " is set by the server: leave it out (eventId, timestamp"
+                        + " and clientTimeSkewed are the server's; clientEventId and clientTime are yours)");
+            }
         }
         return build(click, eventId, timestamp);
     }
@@ -130,6 +146,13 @@ public final class ClickJson {
         putIfPresent(node, "sessionId", event.sessionId());
         putIfPresent(node, "page", event.page());
         putIfPresent(node, "referrer", event.referrer());
+        putIfPresent(node, "clientEventId", event.clientEventId());
+        if (event.clientTime() != null) {
+            node.put("clientTime", event.clientTime().toString());
+            if (event.clientTimeSkewed()) {
+                node.put("clientTimeSkewed", true);
+            }
+        }
         event.extra().forEach(node::set);
         try {
             return MAPPER.writeValueAsBytes(node);
@@ -145,9 +168,9 @@ public final class ClickJson {
 
     private static ClickEvent build(ObjectNode click, UUID eventId, Instant timestamp)
             throws InvalidClickException {
-        String itemId = requiredString(click, "itemId");
-        String userId = optionalString(click, "userId");
-        String sessionId = optionalString(click, "sessionId");
+        String itemId = requiredId(click, "itemId");
+        String userId = optionalId(click, "userId");
+        String sessionId = optionalId(click, "sessionId");
         if (userId == null && sessionId == null) {
             throw new InvalidClickException("a click needs userId or sessionId (a non-empty string)");
         }
@@ -159,7 +182,76 @@ public final class ClickJson {
             }
         }
         return new ClickEvent(eventId, timestamp, itemId, userId, sessionId,
-                optionalString(click, "page"), optionalString(click, "referrer"), extra);
+                optionalString(click, "page"), optionalString(click, "referrer"),
+                optionalId(click, "clientEventId"), clientTime(click), extra);
+    }
+
+    private static Instant clientTime(ObjectNode click) throws InvalidClickException {
+        String text = optionalString(click, "clientTime");
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new InvalidClickException("clientTime must be an ISO-8601 instant such as 2024-04-01T12:00:00.000Z"
+                    + " (what new Date().toISOString() gives)");
+        }
+    }
+
+    private static String requiredId(ObjectNode click, String field) throws InvalidClickException {
+        String id = optionalId(click, field);
+        if (id == null) {
+            throw new InvalidClickException(field + " is missing: it is required (1 to " + MAX_ID_LENGTH + " "
+                    + ID_CHARACTERS + ")");
+        }
+        return id;
+    }
+
+    private static String optionalId(ObjectNode click, String field) throws InvalidClickException {
+        String id = optionalString(click, field);
+        if (id == null) {
+            return null;
+        }
+        if (id.length() > MAX_ID_LENGTH) {
+            throw new InvalidClickException(field + " is " + id.length() + " characters long; an id is at most "
+                    + MAX_ID_LENGTH);
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || ".:_@/+=-".indexOf(c) >= 0;
+            if (!allowed) {
+                throw new InvalidClickException(field + " has " + describe(c) + " at position " + i + ": an id uses "
+                        + ID_CHARACTERS + " (it goes into log lines, file names and Kafka headers as it is)");
+            }
+        }
+        return id;
+    }
+
+    /**
+     * Well-formed Unicode without control characters: Jackson turns the escape {@code "\ud800"} into a lone
+     * surrogate, which strict JSON readers (and UTF-8 itself) refuse, so such a click would poison every reader
+     * downstream; a control character breaks log lines and terminals.
+     */
+    private static void checkText(String what, String text) throws InvalidClickException {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidClickException(what + " holds a lone surrogate (" + describe(c) + " at position " + i
+                        + "), which is not Unicode text: send well-formed strings");
+            } else if (Character.getType(c) == Character.CONTROL) {
+                throw new InvalidClickException(what + " holds a control character (" + describe(c) + " at position "
+                        + i + "): leave out line breaks, tabs and other control characters");
+            }
+        }
+    }
+
+    private static String describe(char c) {
+        String code = String.format("U+%04X", (int) c);
+        return c > 0x20 && c < 0x7F ? "'" + c + "' (" + code + ")" : code;
     }
 
     private static ObjectNode requireObject(JsonNode node) throws InvalidClickException {
@@ -193,6 +285,7 @@ public final class ClickJson {
             throw new InvalidClickException(field + " is " + text.length() + " characters long; the limit is "
                     + MAX_STRING_LENGTH);
         }
+        checkText(field, text);
         return text;
     }
 
@@ -200,6 +293,8 @@ public final class ClickJson {
         if (name.length() > 64) {
             throw new InvalidClickException("field name '" + name.substring(0, 64) + "...' is longer than 64 characters");
         }
+        checkText("a field name", name);
+        checkStrings(name, value);
         if (value.isTextual() && value.textValue().length() > MAX_STRING_LENGTH) {
             throw new InvalidClickException(name + " is " + value.textValue().length()
                     + " characters long; the limit is " + MAX_STRING_LENGTH);
@@ -210,6 +305,22 @@ public final class ClickJson {
         if (hasNonFiniteNumber(value)) {
             throw new InvalidClickException(name + " holds a number too large for a double (such as 1e999): it"
                     + " would be stored as \"Infinity\"; send it as a string");
+        }
+    }
+
+    /** Every string inside an extra, and the names of nested fields, under {@link #checkText}. */
+    private static void checkStrings(String name, JsonNode value) throws InvalidClickException {
+        if (value.isTextual()) {
+            checkText(name, value.textValue());
+        } else if (value.isObject()) {
+            for (Map.Entry<String, JsonNode> field : value.properties()) {
+                checkText(name + "." + field.getKey(), field.getKey());
+                checkStrings(name + "." + field.getKey(), field.getValue());
+            }
+        } else if (value.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                checkStrings(name + "[" + i + "]", value.get(i));
+            }
         }
     }
 

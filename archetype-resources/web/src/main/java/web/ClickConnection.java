@@ -288,11 +288,16 @@ final class ClickConnection extends ChannelInboundHandlerAdapter {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(answer.status()),
                 headOnly ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(answer.body()));
+        if (answer.status() != 204) { // a 204 (a CORS preflight's answer) has neither (RFC 9110, 8.6)
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length);
+        }
         response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length)
                 // Clicks, readiness and metrics change on every call: no cache may answer for the server.
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+                // Browsers take every answer as the type it says (a JSON error is never run as a script).
+                .set("X-Content-Type-Options", "nosniff");
         answer.headers().forEach(response.headers()::set);
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -17,21 +17,29 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
- * {@code POST /api/clicks}: checks a request completely before anything is sent, then answers once Kafka
- * has acknowledged (202) or given up (503).
+ * {@code POST /api/clicks}: checks a request before anything is sent, then answers once Kafka has acknowledged
+ * (202) or given up (503).
  *
  * <ul>
- *   <li>one click, a JSON object: 202 {@code {"eventId":"..."}};</li>
- *   <li>an array of clicks (what a page sends with {@code navigator.sendBeacon}): all of them are checked
- *       first; if one is invalid the answer is 400 naming its index and <em>none</em> is sent; else all are
- *       sent and the answer is 202 {@code {"results":[{"eventId":"...","status":"accepted"}, ...]}}, or 503 with
- *       the same list where the clicks Kafka did not acknowledge have {@code "status":"failed"} (send those
- *       again).</li>
+ *   <li>One click, a JSON object: 202 {@code {"eventId":"..."}}, or 400 naming what is wrong.</li>
+ *   <li>An array of clicks (what the tracker script and beacons send): each item is checked on its own; the valid
+ *       ones are sent, the invalid ones are not, and the answer has one result per item, in order:
+ *       {@code {"accepted":2,"rejected":1,"failed":0,"results":[{"status":"accepted","eventId":"..."},
+ *       {"status":"rejected","error":"..."}, ...]}}. Its status tells the client whether to send anything again:
+ *       <ul>
+ *         <li>202 when every valid item is stored, even if some were rejected: sending a rejected item again
+ *             cannot help, so nothing is to be retried;</li>
+ *         <li>400 when no item is valid (nothing was sent);</li>
+ *         <li>503 with {@code Retry-After} when Kafka did not acknowledge some items: those have
+ *             {@code "status":"failed"} and are the ones to send again (the accepted ones are stored; sent again
+ *             with the same {@code clientEventId}, the consumer would drop them anyway).</li>
+ *       </ul></li>
  *   <li>503 at once, before anything is sent, when the clicks in flight are at their bound
  *       ({@link InFlightClicks}) or the app is shutting down. Every 503 has a {@code Retry-After} with jitter.</li>
  * </ul>
- * Content types: {@code application/json}, and {@code text/plain} because {@code sendBeacon} with a string
- * body sends that; either in UTF-8 (JSON's only encoding).
+ * Content types: {@code application/json}; {@code text/plain}, what {@code navigator.sendBeacon} sends with a
+ * string and what the tracker sends (a type that needs no CORS preflight); and none at all, what a beacon with an
+ * untyped {@code Blob} sends. The body is JSON in UTF-8 in every case.
  */
 final class ClicksEndpoint {
 
@@ -42,12 +50,14 @@ final class ClicksEndpoint {
     private final ClickPublisher publisher;
     private final InFlightClicks inFlight;
     private final WebMetrics metrics;
+    private final RejectionLog rejections;
     private volatile boolean closing;
 
-    ClicksEndpoint(ClickPublisher publisher, InFlightClicks inFlight, WebMetrics metrics) {
+    ClicksEndpoint(ClickPublisher publisher, InFlightClicks inFlight, WebMetrics metrics, RejectionLog rejections) {
         this.publisher = publisher;
         this.inFlight = inFlight;
         this.metrics = metrics;
+        this.rejections = rejections;
     }
 
     /** From now on every request gets 503: the app is shutting down. */
@@ -64,7 +74,7 @@ final class ClicksEndpoint {
     CompletableFuture<HttpAnswer> handle(WebRequest request, Executor answers) throws RejectedRequest {
         if (!"POST".equals(request.method())) {
             throw new RejectedRequest("method_not_allowed", HttpAnswer.error(405, request.method()
-                    + " is not allowed on " + PATH + ": send clicks with POST").withHeader("Allow", "POST"));
+                    + " is not allowed on " + PATH + ": send clicks with POST").withHeader("Allow", "POST, OPTIONS"));
         }
         checkContentType(request.header("Content-Type"));
         if (closing) {
@@ -81,26 +91,69 @@ final class ClicksEndpoint {
         try {
             tree = ClickJson.readTree(request.body());
         } catch (InvalidClickException e) {
-            throw invalid(e.getMessage(), -1);
+            throw invalid(e.getMessage());
         }
         Instant now = Instant.now();
-        List<ClickEvent> clicks;
         if (tree.isObject()) {
-            clicks = List.of(click(tree, now, -1));
-        } else if (tree.isArray()) {
-            clicks = clicks(tree, now);
-        } else {
-            throw invalid("the body must be one click (a JSON object) or an array of clicks, got "
-                    + tree.getNodeType().name().toLowerCase(Locale.ROOT), -1);
+            ClickEvent click;
+            try {
+                click = ClickJson.clickFromRequest(tree, UUID.randomUUID(), now);
+            } catch (InvalidClickException e) {
+                metrics.clicksRejected(1);
+                throw invalid(e.getMessage());
+            }
+            return send(List.of(click), new String[1], request.body().length, true, answers);
         }
-        long bytes = InFlightClicks.bytesOf(clicks.size(), request.body().length);
-        if (!inFlight.tryAcquire(clicks.size(), bytes)) {
-            return CompletableFuture.completedFuture(overloaded(clicks.size()));
+        if (!tree.isArray()) {
+            throw invalid("the body must be one click (a JSON object) or an array of clicks, got "
+                    + tree.getNodeType().name().toLowerCase(Locale.ROOT));
+        }
+        if (tree.isEmpty()) {
+            throw invalid("the array is empty: send at least one click");
+        }
+        // Each item on its own: one bad click must not cost a page's whole beacon.
+        String[] problems = new String[tree.size()];
+        List<ClickEvent> valid = new ArrayList<>(tree.size());
+        for (int i = 0; i < tree.size(); i++) {
+            try {
+                valid.add(ClickJson.clickFromRequest(tree.get(i), UUID.randomUUID(), now));
+            } catch (InvalidClickException e) {
+                problems[i] = e.getMessage();
+            }
+        }
+        int rejected = tree.size() - valid.size();
+        if (rejected > 0) {
+            metrics.clicksRejected(rejected);
+            if (!valid.isEmpty()) { // else the whole request is a 400, logged as such
+                rejections.rejected(202, rejected + " of " + tree.size() + " clicks of an array rejected, the first: "
+                        + firstProblem(problems));
+            }
+        }
+        if (valid.isEmpty()) {
+            ObjectNode body = HttpAnswer.errorBody("none of the " + tree.size() + " clicks is valid, so nothing was"
+                    + " sent; the first problem: " + firstProblem(problems));
+            results(body, problems, new UUID[problems.length], new Throwable[problems.length]);
+            body.putObject("example").put("itemId", "movie-603").put("sessionId", "3f1c2a9e").put("page", "/movies");
+            throw new RejectedRequest("invalid_click", HttpAnswer.json(400, body));
+        }
+        return send(valid, problems, request.body().length, false, answers);
+    }
+
+    /**
+     * Sends the valid clicks and builds the answer once Kafka has decided on each.
+     *
+     * @param problems one entry per item of the request: null for a valid item (in {@code clicks}, in order), else
+     *                 why it was rejected
+     */
+    private CompletableFuture<HttpAnswer> send(List<ClickEvent> clicks, String[] problems, int bodyLength,
+                                               boolean single, Executor answers) {
+        int count = clicks.size();
+        long bytes = InFlightClicks.bytesOf(count, bodyLength);
+        if (!inFlight.tryAcquire(count, bytes)) {
+            return CompletableFuture.completedFuture(overloaded(count));
         }
         // Only the eventIds wait with the answer: the clicks themselves, the JSON tree and the body are garbage once
         // sent, so what a click in flight holds on the heap is its future and its id.
-        int count = clicks.size();
-        boolean single = tree.isObject();
         UUID[] eventIds = new UUID[count];
         List<CompletableFuture<Void>> sends = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -111,7 +164,7 @@ final class ClicksEndpoint {
         all.whenComplete((done, error) -> inFlight.release(count, bytes));
         return all.handleAsync((done, error) -> single
                 ? answerOne(eventIds[0], sends.get(0))
-                : answerAll(eventIds, sends), answers);
+                : answerAll(problems, eventIds, sends), answers);
     }
 
     /** 503 for lack of room; {@code clicks} is -1 when the body was refused before it was parsed. */
@@ -143,33 +196,73 @@ final class ClicksEndpoint {
         return unavailable(body, retryAfter);
     }
 
-    private HttpAnswer answerAll(UUID[] eventIds, List<CompletableFuture<Void>> sends) {
-        ObjectNode answer = ClickJson.mapper().createObjectNode();
-        ArrayNode results = answer.putArray("results");
-        int failed = 0;
-        String firstError = null;
-        for (int i = 0; i < eventIds.length; i++) {
-            Throwable error = errorOf(sends.get(i));
-            ObjectNode result = results.addObject().put("eventId", eventIds[i].toString());
-            if (error == null) {
-                result.put("status", "accepted");
-            } else {
-                failed++;
-                firstError = firstError == null ? describe(error) : firstError;
-                result.put("status", "failed").put("error", describe(error));
+    private HttpAnswer answerAll(String[] problems, UUID[] eventIds, List<CompletableFuture<Void>> sends) {
+        UUID[] idsByItem = new UUID[problems.length];
+        Throwable[] errorsByItem = new Throwable[problems.length];
+        int sent = 0;
+        for (int i = 0; i < problems.length; i++) {
+            if (problems[i] == null) {
+                idsByItem[i] = eventIds[sent];
+                errorsByItem[i] = errorOf(sends.get(sent));
+                sent++;
             }
         }
-        metrics.accepted(eventIds.length - failed);
-        if (failed == 0) {
+        ObjectNode answer = ClickJson.mapper().createObjectNode();
+        int[] counts = results(answer, problems, idsByItem, errorsByItem);
+        metrics.accepted(counts[0]);
+        if (counts[2] == 0) {
             return HttpAnswer.json(202, answer);
         }
         metrics.unavailable("kafka");
         int retryAfter = RetryAfter.KAFKA_UNAVAILABLE.seconds();
-        ObjectNode error = HttpAnswer.errorBody(failed + " of " + eventIds.length + " clicks were not acknowledged by"
+        String firstError = null;
+        for (Throwable error : errorsByItem) {
+            if (error != null) {
+                firstError = describe(error);
+                break;
+            }
+        }
+        ObjectNode error = HttpAnswer.errorBody(counts[2] + " of " + eventIds.length + " clicks were not acknowledged by"
                 + " Kafka (" + firstError + "): send those with status failed again in " + retryAfter
                 + " s; the accepted ones are stored.");
         error.setAll(answer);
         return unavailable(error, retryAfter);
+    }
+
+    /**
+     * Adds the counts and one result per item to {@code answer}: accepted (with the eventId), rejected (with why)
+     * or failed (sent, but Kafka did not acknowledge it).
+     *
+     * @return the numbers accepted, rejected and failed
+     */
+    private static int[] results(ObjectNode answer, String[] problems, UUID[] eventIds, Throwable[] errors) {
+        int[] counts = new int[3];
+        ArrayNode results = ClickJson.mapper().createArrayNode();
+        for (int i = 0; i < problems.length; i++) {
+            ObjectNode result = results.addObject();
+            if (problems[i] != null) {
+                counts[1]++;
+                result.put("status", "rejected").put("error", problems[i]);
+            } else if (errors[i] == null) {
+                counts[0]++;
+                result.put("status", "accepted").put("eventId", eventIds[i].toString());
+            } else {
+                counts[2]++;
+                result.put("status", "failed").put("eventId", eventIds[i].toString()).put("error", describe(errors[i]));
+            }
+        }
+        answer.put("accepted", counts[0]).put("rejected", counts[1]).put("failed", counts[2]);
+        answer.set("results", results);
+        return counts;
+    }
+
+    private static String firstProblem(String[] problems) {
+        for (int i = 0; i < problems.length; i++) {
+            if (problems[i] != null) {
+                return "click [" + i + "]: " + problems[i];
+            }
+        }
+        return "none";
     }
 
     private static Throwable errorOf(CompletableFuture<Void> send) {
@@ -181,46 +274,22 @@ final class ClicksEndpoint {
         return HttpAnswer.json(503, body).withHeader("Retry-After", String.valueOf(retryAfterSeconds));
     }
 
-    private static List<ClickEvent> clicks(JsonNode array, Instant now) throws RejectedRequest {
-        if (array.isEmpty()) {
-            throw invalid("the array is empty: send at least one click", -1);
-        }
-        List<ClickEvent> clicks = new ArrayList<>(array.size());
-        for (int i = 0; i < array.size(); i++) {
-            clicks.add(click(array.get(i), now, i));
-        }
-        return clicks;
-    }
-
-    private static ClickEvent click(JsonNode node, Instant now, int index) throws RejectedRequest {
-        try {
-            return ClickJson.clickFromRequest(node, UUID.randomUUID(), now);
-        } catch (InvalidClickException e) {
-            throw invalid(e.getMessage(), index);
-        }
-    }
-
-    /** 400, with an example of a valid click; in an array, the index of the bad click, and nothing is sent. */
-    private static RejectedRequest invalid(String problem, int index) {
-        ObjectNode body = HttpAnswer.errorBody(index < 0 ? problem
-                : "click [" + index + "]: " + problem + " (no click of this array was sent: fix it and send the"
-                + " array again)");
-        if (index >= 0) {
-            body.put("index", index);
-        }
+    /** 400, with an example of a valid click. */
+    private RejectedRequest invalid(String problem) {
+        ObjectNode body = HttpAnswer.errorBody(problem);
         body.putObject("example").put("itemId", "movie-603").put("sessionId", "3f1c2a9e").put("page", "/movies");
         return new RejectedRequest("invalid_click", HttpAnswer.json(400, body));
     }
 
     private static void checkContentType(String header) throws RejectedRequest {
         if (header == null || header.isBlank()) {
-            throw unsupported("Content-Type is missing: send JSON with the header 'Content-Type: application/json'");
+            return; // navigator.sendBeacon with an untyped Blob sends no Content-Type: the body is still JSON
         }
         String[] parts = header.split(";");
         String type = parts[0].trim().toLowerCase(Locale.ROOT);
         if (!ACCEPTED_TYPES.contains(type)) {
             throw unsupported("Content-Type '" + header + "' is not accepted: send JSON with the header"
-                    + " 'Content-Type: application/json' (text/plain is accepted too, for navigator.sendBeacon)");
+                    + " 'Content-Type: application/json' (text/plain or none are accepted too, for navigator.sendBeacon)");
         }
         for (int i = 1; i < parts.length; i++) {
             String[] parameter = parts[i].split("=", 2);

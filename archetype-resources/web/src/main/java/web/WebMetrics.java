@@ -32,6 +32,10 @@ final class WebMetrics {
             .help("Requests answered 4xx, by reason (invalid_click, body_too_large, body_timeout, ...)")
             .labelNames("reason")
             .register(registry);
+    private final Counter clicksRejected = Counter.builder()
+            .name("web_clicks_rejected_total")
+            .help("Invalid clicks, not sent: single clicks answered 400 and the rejected items of arrays")
+            .register(registry);
     private final Counter unavailable = Counter.builder()
             .name("web_unavailable_total")
             .help("Requests answered 503, by cause: overloaded (in-flight bound), kafka (not acknowledged in time),"
@@ -76,6 +80,10 @@ final class WebMetrics {
 
     void rejected(String reason) {
         rejected.labelValues(reason).inc();
+    }
+
+    void clicksRejected(int clicks) {
+        clicksRejected.inc(clicks);
     }
 
     void unavailable(String cause) {

@@ -118,13 +118,15 @@ public final class WebProducerApp implements AutoCloseable {
                                 InFlightClicks inFlight) {
         AtomicInteger connections = new AtomicInteger();
         WebMetrics metrics = new WebMetrics(inFlight::clicks, inFlight::bytes, connections::get);
-        ClicksEndpoint clicks = new ClicksEndpoint(publisher, inFlight, metrics);
+        RejectionLog rejections = new RejectionLog();
+        ClicksEndpoint clicks = new ClicksEndpoint(publisher, inFlight, metrics, rejections);
         ExecutorService slowWork = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "web-metrics");
             thread.setDaemon(true);
             return thread;
         });
-        WebRoutes routes = new WebRoutes(clicks, publisher, readiness, metrics, slowWork);
+        WebRoutes routes = new WebRoutes(clicks, config.allowedOrigins(), publisher, readiness, metrics, rejections,
+                slowWork);
         // The JVM's own metrics load a good part of java.management: registered off the start-up path.
         slowWork.execute(metrics::registerJvmMetrics);
         ClickHttpServer server;
@@ -149,6 +151,8 @@ public final class WebProducerApp implements AutoCloseable {
                         + " at most {} clicks / {} KiB in flight", config.topic(), app.baseUri(),
                 app.baseUri().resolve(ClicksEndpoint.PATH), app.baseUri().resolve("/readyz"),
                 app.baseUri().resolve("/metrics"), inFlight.maxClicks(), inFlight.maxBytes() / 1024);
+        LOG.info("Tracker script: {}; pages of these origins may send clicks ({}): {}",
+                app.baseUri().resolve(WebRoutes.TRACKER_SCRIPT), AllowedOrigins.VARIABLE, config.allowedOrigins());
         return app;
     }
 

@@ -13,12 +13,14 @@ import java.util.Objects;
  *
  * @param port   the HTTP port; 0 picks a free one (tests), see {@link WebProducerApp#port()}
  * @param limits connections, body size and timeouts; {@link HttpLimits#DEFAULT} unless tests say otherwise
+ * @param allowedOrigins the pages that may post clicks from a browser; {@link AllowedOrigins#DEFAULT} if null
  */
 public record WebProducerConfig(
         BootstrapServers bootstrap,
         String topic,
         int port,
         HttpLimits limits,
+        AllowedOrigins allowedOrigins,
         Map<String, Object> producerOverrides) {
 
     public static final String PORT_VARIABLE = "WEB_PORT";
@@ -37,18 +39,19 @@ public record WebProducerConfig(
             throw new IllegalArgumentException("port " + port + " is not a TCP port: use 1-65535, or 0 for any free port");
         }
         limits = limits == null ? HttpLimits.DEFAULT : limits;
+        allowedOrigins = allowedOrigins == null ? AllowedOrigins.parse(AllowedOrigins.DEFAULT) : allowedOrigins;
         producerOverrides = producerOverrides == null ? Map.of() : Map.copyOf(producerOverrides);
     }
 
     /** With the default limits. */
     public WebProducerConfig(BootstrapServers bootstrap, String topic, int port,
                              Map<String, Object> producerOverrides) {
-        this(bootstrap, topic, port, HttpLimits.DEFAULT, producerOverrides);
+        this(bootstrap, topic, port, HttpLimits.DEFAULT, null, producerOverrides);
     }
 
     /**
-     * Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code WEB_PORT} and {@code WEB_MAX_CONNECTIONS},
-     * with the generated defaults.
+     * Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code WEB_PORT}, {@code WEB_MAX_CONNECTIONS} and
+     * {@code CLICK_ALLOWED_ORIGINS}, with the generated defaults.
      */
     public static WebProducerConfig fromEnvironment() {
         return resolve(System.getenv());
@@ -61,17 +64,23 @@ public record WebProducerConfig(
                 ClickTopic.resolve(environment),
                 portFrom(environment.get(PORT_VARIABLE)),
                 HttpLimits.DEFAULT.withMaxConnections(maxConnectionsFrom(environment.get(MAX_CONNECTIONS_VARIABLE))),
+                AllowedOrigins.resolve(environment),
                 Map.of());
     }
 
     /** The same settings on another port (tests use 0). */
     public WebProducerConfig withPort(int otherPort) {
-        return new WebProducerConfig(bootstrap, topic, otherPort, limits, producerOverrides);
+        return new WebProducerConfig(bootstrap, topic, otherPort, limits, allowedOrigins, producerOverrides);
     }
 
     /** The same settings with other limits (tests use short timeouts). */
     public WebProducerConfig withLimits(HttpLimits otherLimits) {
-        return new WebProducerConfig(bootstrap, topic, port, otherLimits, producerOverrides);
+        return new WebProducerConfig(bootstrap, topic, port, otherLimits, allowedOrigins, producerOverrides);
+    }
+
+    /** The same settings with another CORS allowlist (browser tests serve their pages from another origin). */
+    public WebProducerConfig withAllowedOrigins(AllowedOrigins otherOrigins) {
+        return new WebProducerConfig(bootstrap, topic, port, limits, otherOrigins, producerOverrides);
     }
 
     private static int maxConnectionsFrom(String value) {

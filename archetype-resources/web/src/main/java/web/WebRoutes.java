@@ -6,16 +6,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * Which path answers what. Every answer is JSON except the demo page and {@code /metrics}.
+ * Which path answers what. Every answer is JSON except the demo page, the scripts and {@code /metrics}.
  *
  * <pre>
- * POST /api/clicks   one click or an array of them, see {@link ClicksEndpoint}
- * GET  /             the demo page
+ * POST /api/clicks   one click or an array of them, see {@link ClicksEndpoint}; CORS by {@link AllowedOrigins}
+ * OPTIONS /api/clicks  the CORS preflight
+ * GET  /clicklog.js  the tracker script that sites load, see its header
+ * GET  /             the demo page (with /demo.js and /demo.css)
  * GET  /livez        200 while the process serves HTTP (no detail: a liveness probe restarts on failure)
  * GET  /readyz       200 when the broker answers and the topic's partitions are known, else 503 with the reason
  * GET  /metrics      Prometheus text format
@@ -23,27 +27,50 @@ import java.util.concurrent.Executor;
  */
 final class WebRoutes {
 
-    static final List<String> PATHS = List.of("/", ClicksEndpoint.PATH, "/livez", "/readyz", "/metrics");
-    private static final String DEMO_PAGE = "/demo/index.html";
+    static final String TRACKER_SCRIPT = "/clicklog.js";
+    static final List<String> PATHS = List.of("/", ClicksEndpoint.PATH, TRACKER_SCRIPT, "/livez", "/readyz",
+            "/metrics");
+
+    /**
+     * The demo page's policy: its own scripts, styles and API only (no inline script or style, so an injected one
+     * does not run), no framing by other sites (clickjacking), no forms or base URL to hijack.
+     */
+    static final String DEMO_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"
+            + " img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    /** Scripts and styles are not documents: nothing may run from them or frame them. */
+    static final String ASSET_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
     private final ClicksEndpoint clicks;
+    private final AllowedOrigins origins;
     private final ClickPublisher publisher;
     private final BrokerReadiness readiness;
     private final WebMetrics metrics;
+    private final RejectionLog rejections;
     private final Executor slowWork;
-    private final byte[] demoPage;
+    private final Map<String, HttpAnswer> assets;
 
     /**
      * @param slowWork runs what should not hold an event loop for long: rendering {@code /metrics}
      */
-    WebRoutes(ClicksEndpoint clicks, ClickPublisher publisher, BrokerReadiness readiness, WebMetrics metrics,
-              Executor slowWork) {
+    WebRoutes(ClicksEndpoint clicks, AllowedOrigins origins, ClickPublisher publisher, BrokerReadiness readiness,
+              WebMetrics metrics, RejectionLog rejections, Executor slowWork) {
         this.clicks = clicks;
+        this.origins = origins;
         this.publisher = publisher;
         this.readiness = readiness;
         this.metrics = metrics;
+        this.rejections = rejections;
         this.slowWork = slowWork;
-        this.demoPage = readDemoPage();
+        this.assets = Map.of(
+                "/", asset("/demo/index.html", "text/html; charset=utf-8", DEMO_POLICY)
+                        .withHeader("Referrer-Policy", "strict-origin-when-cross-origin")
+                        .withHeader("X-Frame-Options", "DENY"),
+                "/demo.js", asset("/demo/demo.js", "text/javascript; charset=utf-8", ASSET_POLICY),
+                "/demo.css", asset("/demo/demo.css", "text/css; charset=utf-8", ASSET_POLICY),
+                // Loaded by other sites' pages: cacheable for a while, and loadable from any origin (CORP).
+                TRACKER_SCRIPT, asset("/clicklog.js", "text/javascript; charset=utf-8", ASSET_POLICY)
+                        .withHeader("Cache-Control", "public, max-age=300")
+                        .withHeader("Cross-Origin-Resource-Policy", "cross-origin"));
     }
 
     /**
@@ -56,17 +83,40 @@ final class WebRoutes {
             return route(request, answers);
         } catch (RejectedRequest e) {
             metrics.rejected(e.reason());
+            rejections.rejected(e.answer().status(), request.method() + " " + RejectionLog.printable(request.path())
+                    + " (" + e.reason() + "): " + new String(e.answer().body(), StandardCharsets.UTF_8));
             return CompletableFuture.completedFuture(e.answer());
         }
+    }
+
+    /** Clicks with CORS: every answer (errors too, so a page can read a 503) carries the request's CORS headers. */
+    private CompletableFuture<HttpAnswer> clicks(WebRequest request, Executor answers) throws RejectedRequest {
+        Map<String, String> cors = origins.headersFor(request);
+        if ("OPTIONS".equals(request.method())) {
+            return done(origins.preflight(request));
+        }
+        try {
+            return clicks.handle(request, answers).thenApply(answer -> withHeaders(answer, cors));
+        } catch (RejectedRequest e) {
+            throw new RejectedRequest(e.reason(), withHeaders(e.answer(), cors));
+        }
+    }
+
+    private static HttpAnswer withHeaders(HttpAnswer answer, Map<String, String> headers) {
+        HttpAnswer result = answer;
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            result = result.withHeader(header.getKey(), header.getValue());
+        }
+        return result;
     }
 
     private CompletableFuture<HttpAnswer> route(WebRequest request, Executor answers) throws RejectedRequest {
         switch (request.path()) {
             case ClicksEndpoint.PATH:
-                return clicks.handle(request, answers);
-            case "/":
+                return clicks(request, answers);
+            case "/", "/demo.js", "/demo.css", TRACKER_SCRIPT:
                 requireGet(request);
-                return done(HttpAnswer.of(200, "text/html; charset=utf-8", demoPage));
+                return done(assets.get(request.path()));
             case "/livez":
                 requireGet(request);
                 return done(HttpAnswer.json(200, ClickJson.mapper().createObjectNode().put("status", "UP")));
@@ -79,7 +129,8 @@ final class WebRoutes {
                         () -> HttpAnswer.of(200, metrics.contentType(), metrics.scrape()), slowWork);
             default:
                 ObjectNode body = HttpAnswer.errorBody("no such path: " + request.path() + "; this server has "
-                        + "POST " + ClicksEndpoint.PATH + ", GET /, GET /livez, GET /readyz and GET /metrics");
+                        + "POST " + ClicksEndpoint.PATH + ", GET " + TRACKER_SCRIPT + ", GET /, GET /livez, GET /readyz"
+                        + " and GET /metrics");
                 PATHS.forEach(body.putArray("paths")::add);
                 throw new RejectedRequest("not_found", HttpAnswer.json(404, body));
         }
@@ -115,14 +166,15 @@ final class WebRoutes {
         return CompletableFuture.completedFuture(answer);
     }
 
-    private static byte[] readDemoPage() {
-        try (InputStream page = WebRoutes.class.getResourceAsStream(DEMO_PAGE)) {
-            if (page == null) {
-                throw new IllegalStateException(DEMO_PAGE + " is missing from the classpath: rebuild the web module");
+    /** A file of the web module's resources as a 200 answer with its content security policy. */
+    private static HttpAnswer asset(String resource, String contentType, String policy) {
+        try (InputStream in = WebRoutes.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is missing from the classpath: rebuild the web module");
             }
-            return page.readAllBytes();
+            return HttpAnswer.of(200, contentType, in.readAllBytes()).withHeader("Content-Security-Policy", policy);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + DEMO_PAGE, e);
+            throw new UncheckedIOException("cannot read " + resource, e);
         }
     }
 }

@@ -79,7 +79,7 @@ class WebProducerAppTest {
     }
 
     private static WebProducerConfig config(HttpLimits limits) {
-        return new WebProducerConfig(new BootstrapServers("localhost:1", "the test"), "clicks-test", 0, limits,
+        return new WebProducerConfig(new BootstrapServers("localhost:1", "the test"), "clicks-test", 0, limits, null,
                 Map.of());
     }
 
@@ -176,13 +176,32 @@ class WebProducerAppTest {
     }
 
     @Test
-    void post_of_an_array_with_one_invalid_click_gives_400_naming_its_index_and_publishes_nothing() throws Exception {
+    void post_of_an_array_with_one_invalid_click_stores_the_others_and_reports_it_by_index() throws Exception {
         HttpResponse<String> response = post("[" + CLICK + "," + CLICK + ",{\"itemId\":\"movie-13\"}]",
                 "application/json");
 
-        assertError(response, 400, "click [2]");
-        assertEquals(2, json(response).get("index").asInt());
-        assertTrue(publisher.published().isEmpty(), "no click of a rejected array is sent");
+        assertEquals(202, response.statusCode(), response.body());
+        JsonNode answer = json(response);
+        assertEquals(2, answer.get("accepted").asInt());
+        assertEquals(1, answer.get("rejected").asInt());
+        assertEquals("accepted", answer.get("results").get(0).get("status").asText());
+        assertEquals("rejected", answer.get("results").get(2).get("status").asText());
+        assertTrue(answer.get("results").get(2).get("error").asText().contains("userId or sessionId"));
+        assertEquals(2, publisher.published().size(), "the valid clicks are sent");
+        assertEquals(1.0, metric("web_clicks_rejected_total"));
+    }
+
+    @Test
+    void post_of_an_array_without_a_valid_click_gives_400_with_one_result_per_click() throws Exception {
+        HttpResponse<String> response = post("[{\"itemId\":\"movie-13\"},{\"itemId\":\"a b\",\"userId\":\"u\"}]",
+                "application/json");
+
+        assertError(response, 400, "none of the 2 clicks is valid");
+        JsonNode results = json(response).get("results");
+        assertEquals("rejected", results.get(0).get("status").asText());
+        assertTrue(results.get(1).get("error").asText().contains("U+0020"), results.toString());
+        assertTrue(publisher.published().isEmpty());
+        assertEquals(2.0, metric("web_clicks_rejected_total"));
     }
 
     @Test
@@ -227,11 +246,12 @@ class WebProducerAppTest {
     }
 
     @Test
-    void post_without_a_content_type_gives_415() throws Exception {
+    void post_without_a_content_type_is_read_as_json_as_an_untyped_beacon_sends_it() throws Exception {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(app.baseUri().resolve("/api/clicks"))
                 .POST(HttpRequest.BodyPublishers.ofString(CLICK)).build(), HttpResponse.BodyHandlers.ofString());
 
-        assertError(response, 415, "Content-Type is missing");
+        assertEquals(202, response.statusCode(), response.body());
+        assertEquals(1, publisher.published().size());
     }
 
     @Test
@@ -245,7 +265,7 @@ class WebProducerAppTest {
         HttpResponse<String> response = get("/api/clicks");
 
         assertError(response, 405, "POST");
-        assertEquals("POST", response.headers().firstValue("Allow").orElseThrow());
+        assertEquals("POST, OPTIONS", response.headers().firstValue("Allow").orElseThrow());
     }
 
     @Test
@@ -346,8 +366,13 @@ class WebProducerAppTest {
 
         assertEquals(200, response.statusCode());
         assertEquals("text/html; charset=utf-8", response.headers().firstValue("Content-Type").orElseThrow());
-        assertTrue(response.body().contains("fetch(\"/api/clicks\""), "the page posts clicks");
-        assertTrue(response.body().contains("localStorage"), "the page keeps a session id per browser");
+        assertTrue(response.body().contains("<script src=\"/clicklog.js\""), "the page uses the tracker script");
+        assertTrue(response.body().contains("<script src=\"/demo.js\""), response.body());
+        assertFalse(response.body().contains("<script>"), "no inline script: the policy forbids it");
+        String policy = response.headers().firstValue("Content-Security-Policy").orElseThrow();
+        assertTrue(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), policy);
+        assertFalse(policy.contains("unsafe-inline"), policy);
+        assertTrue(get("/demo.js").body().contains("clicklog.track("), "the demo's clicks go through the tracker");
     }
 
     @Test
