@@ -90,6 +90,7 @@ public final class ClickConsumerApp implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicLong stored = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong repeated = new AtomicLong();
     private volatile Set<TopicPartition> assignment = Set.of();
     /** Written by the loop, read by the status server. */
     private volatile long lastPollNanos = System.nanoTime();
@@ -244,6 +245,11 @@ public final class ClickConsumerApp implements AutoCloseable {
     /** Clicks handed to the sink since start. */
     public long storedCount() {
         return stored.get();
+    }
+
+    /** Clicks left out since start because the sink had them already: a browser sent them again. */
+    public long repeatedCount() {
+        return repeated.get();
     }
 
     /** Records sent to the dead-letter topic (and acknowledged) since start. */
@@ -419,8 +425,12 @@ public final class ClickConsumerApp implements AutoCloseable {
             deadLettered.addAndGet(batch.deadLetters().size());
         }
         if (!batch.clicks().isEmpty()) {
-            sink.write(batch.clicks());
-            stored.addAndGet(batch.clicks().size());
+            int repeats = sink.write(batch.clicks());
+            stored.addAndGet(batch.clicks().size() - repeats);
+            if (repeats > 0) {
+                repeated.addAndGet(repeats);
+                log.debug("Left out {} click(s) already stored: a browser sent them again", repeats);
+            }
         }
         handled.putAll(batch.nextOffsets());
         consumer.commitAsync(batch.nextOffsets(), (offsets, e) -> {

@@ -21,9 +21,13 @@ public interface ClickSink extends Closeable {
     /**
      * Stores clicks (from one or more partitions, in offset order within each) and returns only once they are
      * durable: a crash of this process right after the call must not lose them. Clicks whose offset is at or
-     * below {@link #lastOffset} of their partition are already stored and must not be stored again.
+     * below {@link #lastOffset} of their partition are already stored and must not be stored again; neither must a
+     * click whose {@code clientEventId} (with its user or session) is among the partition's recently stored ones:
+     * that is a browser sending the same click again, after an answer it did not get.
+     *
+     * @return how many clicks were left out as such repeats
      */
-    void write(List<StoredClick> clicks) throws IOException;
+    int write(List<StoredClick> clicks) throws IOException;
 
     /** The offset of the last click stored for this partition, or empty if none is. */
     OptionalLong lastOffset(TopicPartition partition) throws IOException;

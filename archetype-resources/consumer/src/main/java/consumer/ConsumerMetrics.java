@@ -29,12 +29,17 @@ final class ConsumerMetrics {
             .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
             .register(registry);
 
-    /** Adds what the running app counts: stored, dead-lettered, lag. */
+    /** Adds what the running app counts: stored, repeated, dead-lettered, lag. */
     void watch(ClickConsumerApp app) {
         CounterWithCallback.builder()
                 .name("consumer_clicks_stored_total")
                 .help("Clicks written to the sink since start")
                 .callback(callback -> callback.call(app.storedCount()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("consumer_clicks_repeated_total")
+                .help("Clicks left out since start because their clientEventId was stored already (browser retries)")
+                .callback(callback -> callback.call(app.repeatedCount()))
                 .register(registry);
         CounterWithCallback.builder()
                 .name("consumer_dead_lettered_total")

@@ -151,7 +151,7 @@ class ClickConsumerLoopTest {
     void a_sink_that_cannot_write_stops_the_consumer_with_the_cause_and_commits_nothing() throws Exception {
         ClickSink broken = new ClickSink() {
             @Override
-            public void write(List<StoredClick> clicks) throws IOException {
+            public int write(List<StoredClick> clicks) throws IOException {
                 throw new IOException("disk full (simulated)");
             }
 
@@ -310,13 +310,13 @@ class ClickConsumerLoopTest {
         }
 
         @Override
-        public void write(List<StoredClick> clicks) throws IOException {
+        public int write(List<StoredClick> clicks) throws IOException {
             for (StoredClick click : clicks) {
                 if (committed(click.topicPartition()) > click.offset()) {
                     throw new IOException("offset " + click.offset() + " was committed before the sink had it");
                 }
             }
-            sink.write(clicks);
+            return sink.write(clicks);
         }
 
         @Override

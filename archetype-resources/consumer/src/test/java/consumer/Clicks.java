@@ -21,6 +21,13 @@ final class Clicks {
                 "/movies", null, Map.of());
     }
 
+    /** A click from the tracker script: it carries the browser's own id, the same on every retry. */
+    static StoredClick fromBrowser(int partition, long offset, String userId, String clientEventId) {
+        return new StoredClick(TOPIC, partition, offset, new ClickEvent(UUID.randomUUID(),
+                Instant.parse("2024-04-01T12:00:00Z"), "movie-" + offset, userId, null, "/movies", null, clientEventId,
+                Instant.parse("2024-04-01T11:59:59Z"), Map.of()));
+    }
+
     static StoredClick stored(int partition, long offset) {
         return new StoredClick(TOPIC, partition, offset, click("user-" + partition, "movie-" + offset));
     }

@@ -49,6 +49,38 @@ class JsonLinesClickSinkTest {
     }
 
     @Test
+    void a_click_sent_again_by_the_browser_is_stored_once_also_after_a_restart() throws IOException {
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            assertEquals(0, sink.write(List.of(Clicks.fromBrowser(0, 0, "alice", "c-1"),
+                    Clicks.fromBrowser(0, 1, "alice", "c-2"))));
+            // The answer to the first request was lost: the tracker sends both again, plus a new one.
+            assertEquals(2, sink.write(List.of(Clicks.fromBrowser(0, 2, "alice", "c-1"),
+                    Clicks.fromBrowser(0, 3, "alice", "c-2"), Clicks.fromBrowser(0, 4, "alice", "c-3"))));
+            // Two copies in one poll, and the same id from another user (not a copy).
+            assertEquals(1, sink.write(List.of(Clicks.fromBrowser(0, 5, "alice", "c-4"),
+                    Clicks.fromBrowser(0, 6, "alice", "c-4"), Clicks.fromBrowser(0, 7, "bob", "c-1"))));
+        }
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            // The window is rebuilt from the file: a late copy after the restart is still recognised.
+            assertEquals(1, sink.write(List.of(Clicks.fromBrowser(0, 8, "alice", "c-3"),
+                    Clicks.fromBrowser(0, 9, "carol", "c-9"))));
+        }
+
+        List<StoredClick> stored = JsonLinesClickSink.readAll(dataDir);
+        assertEquals(List.of("c-1", "c-2", "c-3", "c-4", "c-1", "c-9"),
+                stored.stream().map(click -> click.click().clientEventId()).toList());
+        assertEquals(List.of(0L, 1L, 4L, 5L, 7L, 9L), offsets(stored));
+    }
+
+    @Test
+    void clicks_without_a_client_event_id_are_never_taken_for_repeats() throws IOException {
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            assertEquals(0, sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1), Clicks.stored(0, 2))));
+        }
+        assertEquals(3, JsonLinesClickSink.readAll(dataDir).size());
+    }
+
+    @Test
     void each_partition_gets_its_own_file_and_its_own_resume_point() throws IOException {
         try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
             sink.write(List.of(Clicks.stored(0, 5), Clicks.stored(1, 9), Clicks.stored(0, 6)));
