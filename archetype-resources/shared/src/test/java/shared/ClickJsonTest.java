@@ -55,9 +55,56 @@ class ClickJsonTest {
         assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u1\"").startsWith("malformed JSON"));
         assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u1\"} {}").startsWith("malformed JSON"));
         assertTrue(problem("{\"itemId\":\"m\",\"itemId\":\"n\",\"userId\":\"u1\"}").contains("Duplicate field"));
-        assertTrue(problem("{\"itemId\":\"" + "x".repeat(ClickJson.MAX_STRING_LENGTH + 1) + "\",\"userId\":\"u\"}")
-                .contains("the limit is " + ClickJson.MAX_STRING_LENGTH));
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"page\":\"" + "x".repeat(ClickJson.MAX_STRING_LENGTH + 1)
+                + "\"}").contains("the limit is " + ClickJson.MAX_STRING_LENGTH));
+        assertTrue(problem("{\"itemId\":\"" + "x".repeat(ClickJson.MAX_ID_LENGTH + 1) + "\",\"userId\":\"u\"}")
+                .contains("an id is at most " + ClickJson.MAX_ID_LENGTH));
         assertTrue(problem("[".repeat(ClickJson.MAX_NESTING_DEPTH + 2)).startsWith("malformed JSON"));
+    }
+
+    @Test
+    void ids_fit_a_log_line_a_file_name_and_a_kafka_header() throws Exception {
+        assertEquals("user@example.com", click("{\"itemId\":\"shop/item:42+a=b_c.d-e\",\"userId\":\"user@example.com\"}")
+                .userId());
+        assertTrue(problem("{\"itemId\":\"movie 603\",\"userId\":\"u\"}").contains("U+0020 at position 5"));
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"\u00e9\"}").contains("U+00E9"));
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"clientEventId\":\"a\\nb\"}")
+                .contains("clientEventId holds a control character"));
+    }
+
+    @Test
+    void strings_are_well_formed_unicode_without_control_characters() {
+        // Jackson reads the escape as a lone surrogate; stored, it would break every strict JSON reader downstream.
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"page\":\"\\ud800\"}").contains("lone surrogate"));
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"title\":\"a\\udc00\"}").contains("lone surrogate"));
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"tags\":[\"ok\",\"bad\\u0007\"]}")
+                .contains("tags[1] holds a control character"));
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"a\\u0085b\":1}").contains("control character"));
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"referrer\":\"x\\ty\"}").contains("control character"));
+    }
+
+    @Test
+    void a_well_formed_pair_of_surrogates_is_text() throws Exception {
+        assertEquals("\uD83C\uDFAC", click("{\"itemId\":\"m\",\"userId\":\"u\",\"page\":\"\\ud83c\\udfac\"}").page());
+    }
+
+    @Test
+    void the_client_time_is_kept_and_flagged_when_far_from_the_servers_clock() throws Exception {
+        ClickEvent close = click("{\"itemId\":\"m\",\"userId\":\"u\",\"clientEventId\":\"3f1c\","
+                + "\"clientTime\":\"2024-04-01T11:58:00.123Z\"}");
+        ClickEvent far = click("{\"itemId\":\"m\",\"userId\":\"u\",\"clientTime\":\"2024-04-01T14:00:00+02:00\"}");
+        ClickEvent ahead = click("{\"itemId\":\"m\",\"userId\":\"u\",\"clientTime\":\"2024-04-01T13:00:00Z\"}");
+
+        assertEquals(Instant.parse("2024-04-01T11:58:00.123Z"), close.clientTime());
+        assertEquals(false, close.clientTimeSkewed());
+        assertEquals(false, far.clientTimeSkewed(), "an offset is read: 14:00+02:00 is the server's 12:00Z");
+        assertEquals(true, ahead.clientTimeSkewed());
+        String value = new String(ClickJson.toBytes(ahead), StandardCharsets.UTF_8);
+        assertTrue(value.contains("\"clientTime\":\"2024-04-01T13:00:00Z\",\"clientTimeSkewed\":true"), value);
+        assertEquals(close, ClickJson.fromBytes(ClickJson.toBytes(close)));
+        assertEquals(ahead, ClickJson.fromBytes(ClickJson.toBytes(ahead)));
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"clientTime\":\"yesterday\"}").contains("ISO-8601"));
+        assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"clientTimeSkewed\":false}").contains("set by the server"));
     }
 
     @Test

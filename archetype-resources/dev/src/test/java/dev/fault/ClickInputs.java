@@ -63,21 +63,29 @@ final class ClickInputs {
             parts.add("\"eventId\":\"" + (random.nextBoolean() ? id : id.toUpperCase(java.util.Locale.ROOT)) + "\"");
             parts.add("\"timestamp\":\"" + java.time.Instant.ofEpochMilli(random.nextLong() >>> 24) + "\"");
         }
-        parts.add("\"itemId\":" + jsonString(text(1)));
+        parts.add("\"itemId\":" + jsonString(id()));
         int identity = random.nextInt(3);
         if (identity != 1) {
-            parts.add("\"userId\":" + jsonString(text(1)));
+            parts.add("\"userId\":" + jsonString(id()));
         } else if (random.nextBoolean()) {
             parts.add("\"userId\":null");
         }
         if (identity != 0) {
-            parts.add("\"sessionId\":" + jsonString(text(1)));
+            parts.add("\"sessionId\":" + jsonString(id()));
         }
         if (random.nextBoolean()) {
-            parts.add("\"page\":" + (random.nextInt(5) == 0 ? "null" : jsonString(text(1))));
+            parts.add("\"page\":" + (random.nextInt(5) == 0 ? "null" : jsonString(mostlyClean(text(1)))));
         }
         if (random.nextBoolean()) {
-            parts.add("\"referrer\":" + jsonString(text(1)));
+            parts.add("\"referrer\":" + jsonString(mostlyClean(text(1))));
+        }
+        if (random.nextBoolean()) {
+            parts.add("\"clientEventId\":" + jsonString(random.nextBoolean() ? UUID.randomUUID().toString() : id()));
+        }
+        if (random.nextBoolean()) {
+            // mostly what new Date().toISOString() gives; now and then a local time without an offset (invalid)
+            java.time.Instant time = java.time.Instant.ofEpochMilli(random.nextLong() >>> 24);
+            parts.add("\"clientTime\":\"" + (random.nextInt(8) == 0 ? time.toString().replace("Z", "") : time) + "\"");
         }
         int extras = random.nextInt(4);
         for (int i = 0; i < extras; i++) {
@@ -92,7 +100,7 @@ final class ClickInputs {
     private String value(int depth) {
         int kind = random.nextInt(depth <= 0 ? 5 : 7);
         return switch (kind) {
-            case 0 -> jsonString(text(0));
+            case 0 -> jsonString(mostlyClean(text(0)));
             case 1 -> Integer.toString(random.nextInt());
             case 2 -> Double.toString(random.nextDouble() * Math.pow(10, random.nextInt(40) - 20));
             case 3 -> random.nextBoolean() ? "true" : "false";
@@ -139,6 +147,31 @@ final class ClickInputs {
             result = "x" + result.substring(Math.min(1, result.length()));
         }
         return result.isEmpty() && minLength > 0 ? "x" : result;
+    }
+
+    /** An id around the rules' edges: 1 to 130 characters, mostly of the allowed ones, now and then another. */
+    private String id() {
+        String allowed = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:@/+=-";
+        int length = switch (random.nextInt(10)) {
+            case 0 -> 127 + random.nextInt(3);
+            default -> 1 + random.nextInt(40);
+        };
+        StringBuilder id = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            id.append(random.nextInt(200) == 0 ? AWKWARD.charAt(random.nextInt(AWKWARD.length()))
+                    : allowed.charAt(random.nextInt(allowed.length())));
+        }
+        return id.toString();
+    }
+
+    /** Text without control characters, except now and then (the rules refuse them). */
+    private String mostlyClean(String text) {
+        if (random.nextInt(8) == 0) {
+            return text;
+        }
+        StringBuilder clean = new StringBuilder(text.length());
+        text.chars().forEach(c -> clean.append(Character.getType(c) == Character.CONTROL ? 'x' : (char) c));
+        return clean.toString();
     }
 
     private String word(int length) {

@@ -38,8 +38,10 @@ final class ClickOracle {
     /** Jackson's default cap on a number's digits; longer numbers may be refused as an attack. */
     static final int MAX_NUMBER_CHARS = 1000;
 
+    static final int MAX_ID = 128;
     private static final Set<String> KNOWN = Set.of("eventId", "timestamp", "itemId", "userId", "sessionId",
-            "page", "referrer");
+            "page", "referrer", "clientEventId", "clientTime", "clientTimeSkewed");
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:@/+=-]{1," + MAX_ID + "}");
     private static final Pattern CANONICAL_UUID =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     /** A JSON null, kept apart from Java's null (which means "absent"). */
@@ -83,8 +85,8 @@ final class ClickOracle {
             // an array is a batch: ClickJson.clickFromRequest sees its elements one by one, never the array
             return Judgement.invalid("not an object");
         }
-        if (click.containsKey("eventId") || click.containsKey("timestamp")) {
-            return Judgement.invalid("eventId or timestamp sent by the client");
+        if (click.containsKey("eventId") || click.containsKey("timestamp") || click.containsKey("clientTimeSkewed")) {
+            return Judgement.invalid("eventId, timestamp or clientTimeSkewed sent by the client");
         }
         return judgeFields(click);
     }
@@ -114,12 +116,26 @@ final class ClickOracle {
     }
 
     private static Judgement judgeFields(Map<?, ?> click) {
-        String problem = text(click, "itemId", true);
+        String problem = id(click, "itemId", true);
         if (problem == null) {
-            problem = text(click, "userId", false);
+            problem = id(click, "userId", false);
         }
         if (problem == null) {
-            problem = text(click, "sessionId", false);
+            problem = id(click, "sessionId", false);
+        }
+        if (problem == null) {
+            problem = id(click, "clientEventId", false);
+        }
+        if (problem == null) {
+            problem = text(click, "clientTime", false);
+            Object time = click.get("clientTime");
+            if (problem == null && time instanceof String s) {
+                try {
+                    Instant.parse(s);
+                } catch (DateTimeParseException e) {
+                    problem = "clientTime is not an ISO-8601 instant";
+                }
+            }
         }
         if (problem == null) {
             problem = text(click, "page", false);
@@ -142,7 +158,15 @@ final class ClickOracle {
             if (name.length() > MAX_EXTRA_NAME) {
                 return Judgement.invalid("extra field name longer than " + MAX_EXTRA_NAME);
             }
+            String notText = notText(name);
+            if (notText != null) {
+                return Judgement.invalid("extra field name: " + notText);
+            }
             Object value = field.getValue();
+            String nestedText = nestedTextProblem(value);
+            if (nestedText != null) {
+                return Judgement.invalid("extra " + name + ": " + nestedText);
+            }
             if (value instanceof String s && s.length() > MAX_STRING) {
                 return Judgement.invalid("extra string longer than " + MAX_STRING);
             }
@@ -166,6 +190,63 @@ final class ClickOracle {
         return verdict;
     }
 
+    /** As {@link #text} for an id: also at most {@value #MAX_ID} of letters, digits and . _ : @ / + = - */
+    private static String id(Map<?, ?> click, String field, boolean required) {
+        String problem = text(click, field, required);
+        Object value = click.get(field);
+        if (problem == null && value instanceof String s && !ID.matcher(s).matches()) {
+            return field + " is not an id (charset or length)";
+        }
+        return problem;
+    }
+
+    /** Null for well-formed UTF-16 without C0/C1 control characters, else what is wrong. */
+    static String notText(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+                return "a control character";
+            }
+            if (c >= 0xD800 && c <= 0xDBFF) {
+                if (i + 1 < s.length() && s.charAt(i + 1) >= 0xDC00 && s.charAt(i + 1) <= 0xDFFF) {
+                    i++;
+                    continue;
+                }
+                return "a lone high surrogate";
+            }
+            if (c >= 0xDC00 && c <= 0xDFFF) {
+                return "a lone low surrogate";
+            }
+        }
+        return null;
+    }
+
+    private static String nestedTextProblem(Object value) {
+        if (value instanceof String s) {
+            return notText(s);
+        }
+        if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                String p = notText((String) e.getKey());
+                if (p == null) {
+                    p = nestedTextProblem(e.getValue());
+                }
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        if (value instanceof List<?> list) {
+            for (Object v : list) {
+                String p = nestedTextProblem(v);
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
     /** Null if the field is fine, else what is wrong. Absent and JSON null count as "not given". */
     private static String text(Map<?, ?> click, String field, boolean required) {
         Object value = click.get(field);
@@ -181,7 +262,8 @@ final class ClickOracle {
         if (s.length() > MAX_STRING) {
             return field + " is longer than " + MAX_STRING;
         }
-        return null;
+        String notText = notText(s);
+        return notText == null ? null : field + " holds " + notText;
     }
 
     /**
