@@ -196,10 +196,12 @@
         : "network error, or this page's origin is not allowed by the collector") + ")"
     }));
     const again = entries.filter(entry => entry.attempts < maxAttempts);
-    for (const entry of again) {
-      const backoffMs = Math.min(longestBackoffMs, 1000 * 2 ** (entry.attempts - 1));
-      entry.notBefore = Date.now() + Math.max(retryAfterMs, backoffMs) * (1 + Math.random() * 0.2);
-    }
+    // One time for the whole group, so that it goes again as one request; the jitter keeps many pages that got a
+    // 503 at the same moment from all coming back at the same moment.
+    const attempts = Math.max(0, ...again.map(entry => entry.attempts));
+    const backoffMs = Math.min(longestBackoffMs, 1000 * 2 ** (attempts - 1));
+    const notBefore = Date.now() + Math.max(retryAfterMs, backoffMs) * (1 + Math.random() * 0.2);
+    again.forEach(entry => entry.notBefore = notBefore);
     queue = again.concat(queue); // ahead of newer clicks, so a user's clicks keep their order where they can
     if (again.length > 0 && timer === null) {
       schedule(Math.max(0, Math.min(...queue.map(entry => entry.notBefore)) - Date.now()));

@@ -1,0 +1,363 @@
+package ${package}.dev.browser;
+
+import ${package}.consumer.ClickConsumerApp;
+import ${package}.consumer.ClickConsumerConfig;
+import ${package}.consumer.JsonLinesClickSink;
+import ${package}.consumer.StoredClick;
+import ${package}.dev.LocalKafkaBroker;
+import ${package}.shared.BootstrapServers;
+import ${package}.shared.ClickTopic;
+import ${package}.web.AllowedOrigins;
+import ${package}.web.WebProducerApp;
+import ${package}.web.WebProducerConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Clicks from a real browser on another origin, through the whole pipeline: headless Chromium loads pages from the
+ * test's own site ({@code http://localhost:<site port>}, the one allowed origin), which send clicks to the web
+ * producer ({@code http://localhost:<web port>}) with the tracker script, a JSON {@code fetch} or an untyped beacon;
+ * a real broker; the consumer and its files. Every case ends by counting what the sink holds.
+ *
+ * <p>Counts are final once a marker is stored: the test posts its own click with the page's session id after the
+ * page's clicks, and a session's clicks share a partition, in order; when the marker is in the sink, every click of
+ * the session sent before it is too, and a late copy would have been as well. Screenshots go to
+ * target/browser-screenshots/.
+ */
+class BrowserClicksIT {
+
+    private static final String TOPIC = ClickTopic.DEFAULT;
+    private static final Duration SINK_WAIT = Duration.ofSeconds(30);
+    private static final int CLICKS = 20;
+
+    @TempDir
+    static Path workDir;
+
+    private static HeadlessChromium browser;
+    private static LocalKafkaBroker broker;
+    private static ClickConsumerApp consumer;
+    private static WebProducerApp web;
+    private static SiteServer site;
+    private static Path sinkDir;
+    private static String siteOrigin;
+    private static String collector;
+    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        browser = HeadlessChromium.startOrSkip();
+        broker = LocalKafkaBroker.start(LocalKafkaBroker.Settings.forTests(workDir.resolve("kafka")));
+        broker.createTopics(broker.settings().partitions(), TOPIC, ClickTopic.deadLetter(TOPIC));
+        BootstrapServers bootstrap = new BootstrapServers(broker.bootstrapServers(), "the browser test's broker");
+        sinkDir = workDir.resolve("sink");
+        consumer = ClickConsumerApp.start(new ClickConsumerConfig(bootstrap, TOPIC, "browser-" + UUID.randomUUID(),
+                sinkDir, Map.of()));
+        site = new SiteServer();
+        siteOrigin = "http://localhost:" + site.port();
+        web = WebProducerApp.start(new WebProducerConfig(bootstrap, TOPIC, 0, Map.of())
+                .withAllowedOrigins(AllowedOrigins.parse(siteOrigin)));
+        collector = "http://localhost:" + web.port();
+        site.relayTo(URI.create(collector));
+        System.out.printf("BrowserClicksIT: site %s, web producer %s (allows %s)%n", siteOrigin, collector, siteOrigin);
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable part : new AutoCloseable[] {browser, site, web, consumer, broker}) {
+            if (part != null) {
+                try {
+                    part.close();
+                } catch (Exception e) {
+                    System.out.println("BrowserClicksIT: closing " + part + " failed: " + e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void the_tracker_script_sends_clicks_with_a_beacon_when_the_page_is_left(TestInfo test) throws Exception {
+        String run = run("beacon");
+        // A long flush interval: nothing leaves before the page does, so the clicks can only go by beacon.
+        site.page("/tracker.html", trackerPage(run, "data-flush-ms=\"600000\" data-batch-size=\"100\"", ""));
+        browser.driver().get(siteOrigin + "/tracker.html");
+
+        clickItems();
+        assertEquals(CLICKS, ((Number) browser.script("return clicklog.pending()")).intValue(),
+                "the clicks wait in the tracker's queue until the page is left");
+        String session = (String) browser.script("return clicklog.sessionId");
+        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+        browser.driver().get(siteOrigin + "/left.html");
+
+        assertStoredOnce(run, session, CLICKS);
+    }
+
+    @Test
+    void a_page_posting_json_with_fetch_gets_the_answer_it_can_read(TestInfo test) throws Exception {
+        String run = run("fetch");
+        String session = "s-" + run;
+        site.page("/fetch.html", ownScriptPage(run, session, "document.getElementById('send').addEventListener('click',"
+                + " async () => {"
+                + "  const out = document.getElementById('result');"
+                + "  try {"
+                + "    const response = await fetch('" + collector + "/api/clicks', {method: 'POST',"
+                + "        headers: {'Content-Type': 'application/json'}, body: JSON.stringify(clicks), keepalive: true});"
+                + "    const answer = await response.json();"
+                + "    out.textContent = response.status + ' accepted ' + answer.accepted;"
+                + "  } catch (e) { out.textContent = 'error ' + e.message; }"
+                + "});"));
+        browser.driver().get(siteOrigin + "/fetch.html");
+
+        clickItems();
+        browser.driver().findElement(By.id("send")).click();
+        String result = awaitText("result");
+        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+
+        assertEquals("202 accepted " + CLICKS, result, "the page reads the answer (preflight and CORS headers)\n"
+                + browser.console());
+        assertStoredOnce(run, session, CLICKS);
+    }
+
+    @Test
+    void an_untyped_blob_beacon_without_a_content_type_is_stored(TestInfo test) throws Exception {
+        String run = run("blob");
+        String session = "s-" + run;
+        site.page("/blob.html", ownScriptPage(run, session, "addEventListener('pagehide', () => {"
+                + "  navigator.sendBeacon('" + collector + "/api/clicks', new Blob([JSON.stringify(clicks)]));"
+                + "});"));
+        browser.driver().get(siteOrigin + "/blob.html");
+
+        clickItems();
+        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+        browser.driver().get(siteOrigin + "/left.html");
+
+        assertStoredOnce(run, session, CLICKS);
+    }
+
+    @Test
+    void a_page_of_an_origin_that_is_not_allowed_stores_nothing(TestInfo test) throws Exception {
+        String run = run("blocked");
+        double refusedBefore = webMetric("web_requests_rejected_total{reason=\"origin_not_allowed\"}");
+        // 127.0.0.1 is another origin than localhost, though the same server.
+        String blockedOrigin = "http://127.0.0.1:" + site.port();
+        site.page("/blocked.html", trackerPage(run, "data-flush-ms=\"50\" data-max-attempts=\"1\"",
+                "<script>"
+                + "addEventListener('load', () => clicklog.track({itemId: '" + run + "-tracked'}).then(result => {"
+                + "  document.getElementById('result').textContent = result.status;"
+                + "  navigator.sendBeacon('" + collector + "/api/clicks', new Blob([JSON.stringify([{itemId: '"
+                + run + "-beacon', sessionId: clicklog.sessionId}])]));"
+                + "}));"
+                + "</script>"));
+        browser.driver().get(blockedOrigin + "/blocked.html");
+
+        String result = awaitText("result");
+        String session = (String) browser.script("return clicklog.sessionId");
+        awaitTrue(() -> webMetric("web_requests_rejected_total{reason=\"origin_not_allowed\"}") >= refusedBefore + 2,
+                "the web producer refuses the tracker's request and the beacon (403)");
+        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+
+        assertEquals("failed", result, "the tracker cannot read a refused answer, and gives up\n" + browser.console());
+        assertStoredOnce(run, session, 0);
+    }
+
+    @Test
+    void the_demo_page_shows_the_answer_of_a_click_and_the_click_is_stored(TestInfo test) throws Exception {
+        browser.driver().get(collector + "/");
+        String session = browser.driver().findElement(By.id("session")).getText();
+
+        browser.driver().findElement(By.id("movie-603")).click();
+        awaitTrue(() -> browser.driver().findElements(By.cssSelector("ul li")).stream()
+                .anyMatch(item -> item.getText().contains("202") && item.getText().contains("The Matrix")),
+                "the page shows the 202 of its click");
+        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+
+        List<StoredClick> stored = settledClicksOf(session);
+        assertEquals(List.of("movie-603"), stored.stream().map(click -> click.click().itemId()).toList(),
+                "the demo's click, once");
+    }
+
+    @Test
+    void the_tracker_sends_again_what_was_not_answered_and_each_click_is_stored_once(TestInfo test) throws Exception {
+        // 1. The first request reaches the collector and is stored, but its answer is lost on the way back.
+        String lost = run("lost");
+        long repeatsBefore = consumer.repeatedCount();
+        site.planRelay(n -> n == 1 ? SiteServer.Relay.FORWARD_THEN_DROP_THE_ANSWER : SiteServer.Relay.FORWARD);
+        site.page("/lost.html", trackerPage(lost, "data-endpoint=\"" + siteOrigin + "/relay/api/clicks\""
+                + " data-batch-size=\"5\" data-flush-ms=\"60000\"", ""));
+        browser.driver().get(siteOrigin + "/lost.html");
+        clickItems(5);
+        awaitTrue(() -> site.relayed().size() == 2 && ((Number) browser.script("return clicklog.pending()")).intValue() == 0,
+                () -> "the tracker sends the batch a second time and is answered (relayed " + site.relayed()
+                        + " POSTs; " + browser.script("return clicklog.pending()") + " clicks pending)");
+        String session = (String) browser.script("return clicklog.sessionId");
+        List<SiteServer.RelayedPost> lostPosts = site.relayed();
+        assertEquals(clientEventIds(lostPosts.get(0).body()), clientEventIds(lostPosts.get(1).body()),
+                "the retry carries the same clientEventIds");
+        assertStoredOnce(lost, session, 5);
+        long repeats = consumer.repeatedCount() - repeatsBefore;
+
+        // 2. A 503 with Retry-After: 1; the tracker waits at least that long, then sends the same clicks again.
+        String busy = run("busy");
+        site.planRelay(n -> n == 1 ? SiteServer.Relay.ANSWER_503 : SiteServer.Relay.FORWARD);
+        site.page("/busy.html", trackerPage(busy, "data-endpoint=\"" + siteOrigin + "/relay/api/clicks\""
+                + " data-batch-size=\"5\" data-flush-ms=\"60000\"", ""));
+        browser.driver().get(siteOrigin + "/busy.html");
+        clickItems(5);
+        awaitTrue(() -> site.relayed().size() == 2 && ((Number) browser.script("return clicklog.pending()")).intValue() == 0,
+                () -> "the tracker sends the batch again after the 503 (relayed " + site.relayed().size()
+                        + " POSTs; " + browser.script("return clicklog.pending()") + " clicks pending)");
+        List<SiteServer.RelayedPost> busyPosts = site.relayed();
+        double waited = (busyPosts.get(1).nanoTime() - busyPosts.get(0).nanoTime()) / 1e9;
+        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+        assertTrue(waited >= 1.0, "the tracker waited " + waited + " s; Retry-After said 1 s");
+        assertEquals(clientEventIds(busyPosts.get(0).body()), clientEventIds(busyPosts.get(1).body()));
+        assertStoredOnce(busy, session, 5);
+        System.out.printf("BrowserClicksIT: lost answer: 5 clicks sent twice, stored once, %d repeats left out by"
+                + " the consumer; 503: sent again after %.2f s (Retry-After 1 s), stored once%n", repeats, waited);
+        assertEquals(5, repeats, "the consumer left out the five copies");
+    }
+
+    // ---- pages -------------------------------------------------------------------------------------------------
+
+    /** A page of the site with the tracker script and CLICKS (or fewer) buttons tracked by their data attribute. */
+    private String trackerPage(String run, String trackerAttributes, String more) {
+        return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + run + "</title>"
+                + "<script src=\"" + collector + "/clicklog.js\" " + trackerAttributes + "></script></head><body>"
+                + "<h1>A site on another origin</h1>" + buttons(run, "data-clicklog-item")
+                + "<p id=\"result\"></p>" + more + "</body></html>";
+    }
+
+    /** A page whose own script collects the clicks of its buttons in {@code clicks}, then does {@code send}. */
+    private static String ownScriptPage(String run, String session, String send) {
+        return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + run + "</title></head><body>"
+                + "<h1>A site posting clicks itself</h1>" + buttons(run, "data-item")
+                + "<button id=\"send\" type=\"button\">send</button><p id=\"result\"></p><script>"
+                + "const clicks = [];"
+                + "document.addEventListener('click', event => {"
+                + "  const item = event.target.getAttribute('data-item');"
+                + "  if (item) { clicks.push({itemId: item, sessionId: '" + session + "',"
+                + "    clientEventId: crypto.randomUUID(), clientTime: new Date().toISOString()}); }"
+                + "});" + send + "</script></body></html>";
+    }
+
+    private static String buttons(String run, String attribute) {
+        return IntStream.rangeClosed(1, CLICKS)
+                .mapToObj(i -> "<button type=\"button\" id=\"item-" + i + "\" " + attribute + "=\"" + run + "-" + i
+                        + "\">item " + i + "</button>")
+                .collect(Collectors.joining(" "));
+    }
+
+    private static void clickItems() {
+        clickItems(CLICKS);
+    }
+
+    private static void clickItems(int count) {
+        for (int i = 1; i <= count; i++) {
+            browser.driver().findElement(By.id("item-" + i)).click();
+        }
+    }
+
+    // ---- checks ------------------------------------------------------------------------------------------------
+
+    /** The sink holds exactly {@code expected} clicks of this run, each item once, all with the page's session. */
+    private static void assertStoredOnce(String run, String session, int expected) throws Exception {
+        List<StoredClick> clicks = settledClicksOf(session).stream()
+                .filter(click -> click.click().itemId().startsWith(run + "-")).toList();
+        Map<String, Long> timesStored = clicks.stream()
+                .collect(Collectors.groupingBy(click -> click.click().itemId(), TreeMap::new, Collectors.counting()));
+        Set<String> duplicates = timesStored.entrySet().stream().filter(e -> e.getValue() > 1)
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+        String seen = "stored " + timesStored + "\n" + browser.console();
+        assertEquals(Set.of(), duplicates, "clicks stored more than once; " + seen);
+        assertEquals(expected, clicks.size(), "clicks of " + run + " in the sink; " + seen);
+        System.out.printf("BrowserClicksIT: %s: %d clicks stored once each (session %s)%n", run, clicks.size(), session);
+    }
+
+    /**
+     * The clicks of a session in the sink, once the test's marker click for that session is stored (see the class
+     * comment); the marker itself is left out.
+     */
+    private static List<StoredClick> settledClicksOf(String session) throws Exception {
+        String marker = "marker-" + UUID.randomUUID();
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(collector + "/api/clicks"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"itemId\":\"" + marker + "\",\"sessionId\":\"" + session
+                        + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, answer.statusCode(), answer.body());
+        long deadline = System.nanoTime() + SINK_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<StoredClick> ofSession = JsonLinesClickSink.readAll(sinkDir).stream()
+                    .filter(click -> session.equals(click.click().sessionId())).toList();
+            if (ofSession.stream().anyMatch(click -> click.click().itemId().equals(marker))) {
+                return ofSession.stream().filter(click -> !click.click().itemId().equals(marker)).toList();
+            }
+            Thread.sleep(100);
+        }
+        return fail("the marker click of session " + session + " did not reach the sink within " + SINK_WAIT);
+    }
+
+    private static List<String> clientEventIds(String body) {
+        return java.util.regex.Pattern.compile("\"clientEventId\":\"([^\"]+)\"").matcher(body).results()
+                .map(match -> match.group(1)).toList();
+    }
+
+    private static double webMetric(String sample) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create(collector + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return text.lines().filter(line -> line.startsWith(sample + " ")).findFirst()
+                .map(line -> Double.parseDouble(line.substring(sample.length() + 1).trim())).orElse(0.0);
+    }
+
+    private static String awaitText(String id) throws Exception {
+        awaitTrue(() -> !browser.driver().findElement(By.id(id)).getText().isEmpty(), "text in #" + id);
+        return browser.driver().findElement(By.id(id)).getText();
+    }
+
+    @FunctionalInterface
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void awaitTrue(Check check, String what) throws Exception {
+        awaitTrue(check, () -> what);
+    }
+
+    private static void awaitTrue(Check check, java.util.function.Supplier<String> what) throws Exception {
+        long deadline = System.nanoTime() + SINK_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (check.holds()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail("not within " + SINK_WAIT + ": " + what.get() + "\n" + browser.console());
+    }
+
+    private static String run(String name) {
+        return name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}
