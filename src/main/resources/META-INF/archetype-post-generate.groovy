@@ -104,7 +104,10 @@ class ClicklogProperties {
 
         String origins = props.getProperty('allowedOrigins')
         String originProblem = originsProblem(origins)
-        if (originProblem != null) {
+        // The default is http://localhost:<webPort>: a bad webPort is reported once, as itself.
+        boolean derivedFromBadPort = origins == "http://localhost:${props.getProperty('webPort')}".toString() &&
+                portOwners.values().every { it != 'webPort' }
+        if (originProblem != null && !derivedFromBadPort) {
             problems << "allowedOrigins='${origins}': ${originProblem}"
         }
         return problems
@@ -121,7 +124,7 @@ class ClicklogProperties {
         }
         List<String> entries = value.split(',', -1).collect { it.trim() }
         if (entries.contains('*')) {
-            return entries.size() == 1 ? null : "* already allows every origin: give either * alone or a list of origins"
+            return entries.size() == 1 ? null : "* already allows every origin: give either * alone or a list of origins ${example}"
         }
         for (String entry : entries) {
             def match = entry =~ /^(http|https):\/\/([^:\/?#]+)(?::([0-9]{1,5}))?$/

@@ -86,12 +86,12 @@
   function track(fields) {
     return new Promise(settle => {
       if (!fields || typeof fields.itemId !== "string" || fields.itemId === "") {
-        console.warn("clicklog: a click needs an itemId (a non-empty string), got", fields);
+        console.warn("clicklog.js: a click needs an itemId (a non-empty string), got", fields);
         settle({ status: "rejected", error: "itemId is missing" });
         return;
       }
       if (queue.length >= maxQueue) {
-        console.warn("clicklog: " + queue.length + " clicks are waiting already; this one is dropped");
+        console.warn("clicklog.js: " + queue.length + " clicks are waiting already; this one is dropped");
         settle({ status: "failed", error: "the queue is full" });
         return;
       }
@@ -166,7 +166,7 @@
         if (result.status === "accepted") {
           batch[i].settle({ status: "accepted", eventId: result.eventId, httpStatus: response.status });
         } else if (result.status === "rejected") {
-          console.warn("clicklog: the collector refused a click:", result.error, batch[i].click);
+          console.warn("clicklog.js: the collector refused a click:", result.error, batch[i].click);
           batch[i].settle({ status: "rejected", error: result.error, httpStatus: response.status });
         } else {
           again.push(batch[i]); // "failed": Kafka did not acknowledge it
@@ -178,7 +178,7 @@
     } else {
       // Any other answer without per-click results (400, 403, 413, ...): sending the same again cannot help.
       const error = (answer && answer.error) || "HTTP " + response.status;
-      console.warn("clicklog: the collector refused " + batch.length + " click(s):", error);
+      console.warn("clicklog.js: the collector refused " + batch.length + " click(s):", error);
       batch.forEach(entry => entry.settle({ status: "rejected", error, httpStatus: response.status }));
     }
   }

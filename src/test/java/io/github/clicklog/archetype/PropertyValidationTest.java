@@ -55,6 +55,9 @@ class PropertyValidationTest {
         assertEquals(List.of(), problemsWith("kafkaOutsidePort", "1", "webPort", "65535", "topic", "a.b_c-D9",
                 "kafkaOutsideHost", "kafka-1.example.org", "package", "org.acme.clicks_v2"));
         assertEquals(List.of(), problemsWith("kafkaOutsideHost", "192.168.10.20"));
+        assertEquals(List.of(), problemsWith("allowedOrigins", "*"));
+        assertEquals(List.of(), problemsWith("allowedOrigins", "https://www.example.com, http://localhost:3000,"
+                + "http://10.0.0.7:8080"));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -79,6 +82,12 @@ class PropertyValidationTest {
             "kafkaOutsideHost|my_host|kafkaOutsideHost='my_host': must be a host name",
             "kafkaOutsideHost|-bad.example|kafkaOutsideHost='-bad.example': must be a host name",
             "kafkaOutsideHost|300.1.1.1|kafkaOutsideHost='300.1.1.1': must be a host name",
+            "allowedOrigins|www.example.com|allowedOrigins='www.example.com': 'www.example.com' is not an origin",
+            "allowedOrigins|https://www.example.com/|allowedOrigins='https://www.example.com/': 'https://www.example.com/' is not an origin",
+            "allowedOrigins|ftp://example.com|allowedOrigins='ftp://example.com': 'ftp://example.com' is not an origin",
+            "allowedOrigins|http://localhost:99999|allowedOrigins='http://localhost:99999': 'http://localhost:99999' is not",
+            "allowedOrigins|'*,https://a.example'|allowedOrigins='*,https://a.example': * already allows every origin",
+            "allowedOrigins|' '|allowedOrigins=' ': list the origins of the pages that send clicks",
     })
     void a_bad_value_is_named_with_its_rule(String property, String value, String message) throws Exception {
         List<String> found = problemsWith(property, value);
