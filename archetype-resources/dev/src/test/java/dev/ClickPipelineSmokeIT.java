@@ -230,7 +230,9 @@ class ClickPipelineSmokeIT {
         malformed.put("missing itemId", "{\"userId\":\"alice\"}");
         malformed.put("itemId of the wrong type", "{\"itemId\":42,\"userId\":\"alice\"}");
         malformed.put("neither userId nor sessionId", "{\"itemId\":\"movie-1\"}");
-        malformed.put("one bad click in a batch", "[{\"itemId\":\"movie-1\",\"userId\":\"alice\"},{\"itemId\":\"\"}]");
+        malformed.put("a batch without a valid click", "[{\"itemId\":\"movie-1\"},{\"itemId\":\"\"}]");
+        malformed.put("an id with a space", "{\"itemId\":\"movie 1\",\"userId\":\"alice\"}");
+        malformed.put("a lone surrogate", "{\"itemId\":\"movie-1\",\"userId\":\"alice\",\"page\":\"\\ud800\"}");
         for (Map.Entry<String, String> request : malformed.entrySet()) {
             HttpResponse<String> response = post(request.getValue());
             assertEquals(400, response.statusCode(), request.getKey() + " -> " + response.body());

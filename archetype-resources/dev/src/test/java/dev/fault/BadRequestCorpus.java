@@ -64,7 +64,7 @@ final class BadRequestCorpus {
                 "{\"itemId\":[\"movie-603\"],\"userId\":\"u-1\"}", "{\"itemId\":{\"id\":1},\"userId\":\"u-1\"}",
                 "{\"itemId\":\"movie-603\",\"userId\":7}", "{\"itemId\":\"movie-603\",\"sessionId\":false}",
                 "{" + VALID_FIELDS + ",\"page\":1}", "{" + VALID_FIELDS + ",\"referrer\":[]}", "\"movie-603\"", "42",
-                "null", "true", "[]", "[" + VALID + ",5]", "[" + VALID + ",{\"userId\":\"u-1\"}]")) {
+                "null", "true", "[]", "[5]", "[{\"userId\":\"u-1\"},5]")) {
             json("wrong type: " + abbreviate(body), body, 400);
         }
     }
@@ -75,8 +75,17 @@ final class BadRequestCorpus {
                 "{\"itemId\":\"   \",\"userId\":\"u-1\"}", "{\"itemId\":\"movie-603\",\"userId\":\"\"}",
                 "{\"itemId\":\"movie-603\",\"userId\":null,\"sessionId\":null}",
                 "{" + VALID_FIELDS + ",\"eventId\":\"0b6f6f3e-1c1a-4f53-9a55-0b8e1c3f2d10\"}",
-                "{" + VALID_FIELDS + ",\"timestamp\":\"2024-04-01T12:00:00Z\"}", "")) {
+                "{" + VALID_FIELDS + ",\"timestamp\":\"2024-04-01T12:00:00Z\"}",
+                "{" + VALID_FIELDS + ",\"clientTimeSkewed\":true}", "")) {
             json("missing or forbidden field: " + abbreviate(body), body, 400);
+        }
+        // Text that is not Unicode or carries control characters, and ids outside their charset.
+        for (String body : List.of("{" + VALID_FIELDS + ",\"page\":\"\\ud800\"}",
+                "{" + VALID_FIELDS + ",\"title\":\"\\udfff tail\"}", "{" + VALID_FIELDS + ",\"page\":\"a\\u0000b\"}",
+                "{" + VALID_FIELDS + ",\"page\":\"two\\nlines\"}", "{\"itemId\":\"movie 603\",\"userId\":\"u-1\"}",
+                "{\"itemId\":\"movie-603\",\"userId\":\"u-1\",\"clientEventId\":\"" + "c".repeat(129) + "\"}",
+                "{" + VALID_FIELDS + ",\"clientTime\":\"2024-04-01 12:00\"}")) {
+            json("malformed text or id: " + abbreviate(body), body, 400);
         }
     }
 
@@ -119,8 +128,14 @@ final class BadRequestCorpus {
         byte[] valid = VALID.getBytes(StandardCharsets.UTF_8);
         add("text/xml content type", Layer.APP, post("text/xml", valid, ""), Set.of(415));
         add("form content type", Layer.APP, post("application/x-www-form-urlencoded", valid, ""), Set.of(415));
-        add("no content type", Layer.APP, ascii("POST /api/clicks HTTP/1.1\r\nHost: t\r\nContent-Length: "
-                + valid.length + "\r\n\r\n" + VALID), Set.of(415));
+        // Without a Content-Type the body is read as JSON (an untyped beacon): form data is malformed JSON.
+        add("no content type, a form body", Layer.APP, ascii("POST /api/clicks HTTP/1.1\r\nHost: t\r\n"
+                + "Content-Length: 16\r\n\r\nitemId=movie-603"), Set.of(400));
+        add("an origin that is not allowed", Layer.APP, post("application/json", valid,
+                "Origin: https://evil.example.net\r\n"), Set.of(403));
+        add("a preflight from an origin that is not allowed", Layer.APP, ascii("OPTIONS /api/clicks HTTP/1.1\r\n"
+                + "Host: t\r\nOrigin: https://evil.example.net\r\nAccess-Control-Request-Method: POST\r\n\r\n"),
+                Set.of(403));
         add("charset latin1", Layer.APP, post("application/json; charset=iso-8859-1", valid, ""), Set.of(415));
         add("GET on the clicks path", Layer.APP, ascii("GET /api/clicks HTTP/1.1\r\nHost: t\r\n\r\n"), Set.of(405));
         add("PUT on the clicks path", Layer.APP, ascii("PUT /api/clicks HTTP/1.1\r\nHost: t\r\nContent-Type:"
