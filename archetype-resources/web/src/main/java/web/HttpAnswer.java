@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,7 +20,8 @@ record HttpAnswer(int status, String contentType, byte[] body, Map<String, Strin
     static final String JSON = "application/json; charset=utf-8";
 
     HttpAnswer {
-        headers = Map.copyOf(headers);
+        // In the order they were added: answers read the same every time.
+        headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     }
 
     static HttpAnswer json(int status, JsonNode body) {

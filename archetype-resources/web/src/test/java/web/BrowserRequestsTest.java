@@ -176,6 +176,13 @@ class BrowserRequestsTest {
                 AllowedOrigins.parse("HTTPS://Example.com:443, http://localhost:8080").toString());
     }
 
+    @Test
+    void client_text_in_a_log_line_cannot_forge_lines() {
+        assertEquals("400 x? forged line", RejectionLog.printable("400 x\n forged line"));
+        assertFalse(RejectionLog.printable("a\r\nb\u0000c").chars().anyMatch(Character::isISOControl));
+        assertEquals(303, RejectionLog.printable("y".repeat(1000)).length(), "cut at 300 characters plus ...");
+    }
+
     private URI uri(String path) {
         return app.baseUri().resolve(path);
     }

@@ -43,10 +43,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * producer ({@code http://localhost:<web port>}) with the tracker script, a JSON {@code fetch} or an untyped beacon;
  * a real broker; the consumer and its files. Every case ends by counting what the sink holds.
  *
- * <p>Counts are final once a marker is stored: the test posts its own click with the page's session id after the
- * page's clicks, and a session's clicks share a partition, in order; when the marker is in the sink, every click of
- * the session sent before it is too, and a late copy would have been as well. Screenshots go to
- * target/browser-screenshots/.
+ * <p>Counts are final once a marker is stored: the test waits for the page's clicks (or, where none may arrive, for
+ * the web producer to have refused them), then posts its own click with the page's session id; a session's clicks
+ * share a partition, in order, so when the marker is in the sink, every click of the session the web producer took
+ * before it is too, and a copy would have been as well. Screenshots go to target/browser-screenshots/.
  */
 class BrowserClicksIT {
 
@@ -245,7 +245,7 @@ class BrowserClicksIT {
 
     /** A page of the site with the tracker script and CLICKS (or fewer) buttons tracked by their data attribute. */
     private String trackerPage(String run, String trackerAttributes, String more) {
-        return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + run + "</title>"
+        return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>" + run + "</title>"
                 + "<script src=\"" + collector + "/clicklog.js\" " + trackerAttributes + "></script></head><body>"
                 + "<h1>A site on another origin</h1>" + buttons(run, "data-clicklog-item")
                 + "<p id=\"result\"></p>" + more + "</body></html>";
@@ -285,6 +285,12 @@ class BrowserClicksIT {
 
     /** The sink holds exactly {@code expected} clicks of this run, each item once, all with the page's session. */
     private static void assertStoredOnce(String run, String session, int expected) throws Exception {
+        // A beacon leaves when the browser gets to it, after the next page may have loaded: first wait for the
+        // page's clicks, then let the marker show that no copy follows.
+        long deadline = System.nanoTime() + SINK_WAIT.toNanos();
+        while (countOf(run) < expected && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
         List<StoredClick> clicks = settledClicksOf(session).stream()
                 .filter(click -> click.click().itemId().startsWith(run + "-")).toList();
         Map<String, Long> timesStored = clicks.stream()
@@ -295,6 +301,11 @@ class BrowserClicksIT {
         assertEquals(Set.of(), duplicates, "clicks stored more than once; " + seen);
         assertEquals(expected, clicks.size(), "clicks of " + run + " in the sink; " + seen);
         System.out.printf("BrowserClicksIT: %s: %d clicks stored once each (session %s)%n", run, clicks.size(), session);
+    }
+
+    private static long countOf(String run) throws java.io.IOException {
+        return JsonLinesClickSink.readAll(sinkDir).stream()
+                .filter(click -> click.click().itemId().startsWith(run + "-")).count();
     }
 
     /**
