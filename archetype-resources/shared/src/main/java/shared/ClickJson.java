@@ -209,9 +209,17 @@ public final class ClickJson {
     }
 
     private static String optionalId(ObjectNode click, String field) throws InvalidClickException {
-        String id = optionalString(click, field);
-        if (id == null) {
+        // Not optionalString: its text check is implied by the id's charset, and every click has several ids.
+        JsonNode value = click.get(field);
+        if (value == null || value.isNull()) {
             return null;
+        }
+        if (!value.isTextual()) {
+            throw new InvalidClickException(field + " must be a string, got " + describe(value.getNodeType()));
+        }
+        String id = value.textValue();
+        if (id.isBlank()) {
+            throw new InvalidClickException(field + " must not be empty");
         }
         if (id.length() > MAX_ID_LENGTH) {
             throw new InvalidClickException(field + " is " + id.length() + " characters long; an id is at most "

@@ -35,6 +35,9 @@ public final class AllowedOrigins {
     /** How long a browser may reuse a preflight's answer: Chrome caps it at two hours, Firefox at one day. */
     static final int PREFLIGHT_MAX_AGE_SECONDS = 7200;
 
+    /** What an answer to a request without a foreign origin carries: it differs by origin, so caches must know. */
+    private static final Map<String, String> VARY_ONLY = Map.of("Vary", "Origin");
+
     private final Set<String> origins;
     private final boolean anyOrigin;
 
@@ -110,11 +113,11 @@ public final class AllowedOrigins {
      */
     Map<String, String> headersFor(WebRequest request) throws RejectedRequest {
         String origin = request.header("Origin");
+        if (origin == null || sameOrigin(origin, request.header("Host"))) {
+            return VARY_ONLY;
+        }
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Vary", "Origin");
-        if (origin == null || sameOrigin(origin, request.header("Host"))) {
-            return headers;
-        }
         if (anyOrigin) {
             headers.put("Access-Control-Allow-Origin", "*");
         } else if (origins.contains(origin.toLowerCase(Locale.ROOT))) {
@@ -133,11 +136,8 @@ public final class AllowedOrigins {
     /** The answer to a CORS preflight ({@code OPTIONS}): 204 with what the browser may send, or 403. */
     HttpAnswer preflight(WebRequest request) throws RejectedRequest {
         Map<String, String> headers = headersFor(request);
-        HttpAnswer answer = HttpAnswer.of(204, HttpAnswer.JSON, new byte[0]);
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            answer = answer.withHeader(header.getKey(), header.getValue());
-        }
-        answer = answer.withHeader("Access-Control-Allow-Methods", "POST")
+        HttpAnswer answer = HttpAnswer.of(204, HttpAnswer.JSON, new byte[0]).withHeaders(headers)
+                .withHeader("Access-Control-Allow-Methods", "POST")
                 .withHeader("Access-Control-Allow-Headers", "Content-Type")
                 .withHeader("Access-Control-Max-Age", String.valueOf(PREFLIGHT_MAX_AGE_SECONDS));
         // Chrome asks before a public page may reach a private address (a collector on a LAN or in development);

@@ -51,6 +51,16 @@ record HttpAnswer(int status, String contentType, byte[] body, Map<String, Strin
         return new HttpAnswer(status, contentType, body, more, closesConnection);
     }
 
+    /** With more headers, in one copy (each {@link #withHeader} copies them all). */
+    HttpAnswer withHeaders(Map<String, String> more) {
+        if (more.isEmpty()) {
+            return this;
+        }
+        Map<String, String> all = new LinkedHashMap<>(headers);
+        all.putAll(more);
+        return new HttpAnswer(status, contentType, body, all, closesConnection);
+    }
+
     /** The connection closes after this answer: the rest of the request was not read, or should not be. */
     HttpAnswer closingConnection() {
         return new HttpAnswer(status, contentType, body, headers, true);

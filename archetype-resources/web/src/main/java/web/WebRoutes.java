@@ -96,18 +96,10 @@ final class WebRoutes {
             return done(origins.preflight(request));
         }
         try {
-            return clicks.handle(request, answers).thenApply(answer -> withHeaders(answer, cors));
+            return clicks.handle(request, answers).thenApply(answer -> answer.withHeaders(cors));
         } catch (RejectedRequest e) {
-            throw new RejectedRequest(e.reason(), withHeaders(e.answer(), cors));
+            throw new RejectedRequest(e.reason(), e.answer().withHeaders(cors));
         }
-    }
-
-    private static HttpAnswer withHeaders(HttpAnswer answer, Map<String, String> headers) {
-        HttpAnswer result = answer;
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            result = result.withHeader(header.getKey(), header.getValue());
-        }
-        return result;
     }
 
     private CompletableFuture<HttpAnswer> route(WebRequest request, Executor answers) throws RejectedRequest {

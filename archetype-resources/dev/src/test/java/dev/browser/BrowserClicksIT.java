@@ -253,7 +253,8 @@ class BrowserClicksIT {
 
     /** A page whose own script collects the clicks of its buttons in {@code clicks}, then does {@code send}. */
     private static String ownScriptPage(String run, String session, String send) {
-        return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + run + "</title></head><body>"
+        return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">"
+                + "<title>" + run + "</title></head><body>"
                 + "<h1>A site posting clicks itself</h1>" + buttons(run, "data-item")
                 + "<button id=\"send\" type=\"button\">send</button><p id=\"result\"></p><script>"
                 + "const clicks = [];"
