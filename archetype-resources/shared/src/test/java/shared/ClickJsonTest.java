@@ -69,7 +69,7 @@ class ClickJsonTest {
         assertTrue(problem("{\"itemId\":\"movie 603\",\"userId\":\"u\"}").contains("U+0020 at position 5"));
         assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"\u00e9\"}").contains("U+00E9"));
         assertTrue(problem("{\"itemId\":\"m\",\"userId\":\"u\",\"clientEventId\":\"a\\nb\"}")
-                .contains("clientEventId holds a control character"));
+                .contains("clientEventId has U+000A at position 1"));
     }
 
     @Test
