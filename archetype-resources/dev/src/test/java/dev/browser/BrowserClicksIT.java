@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -107,10 +105,10 @@ class BrowserClicksIT {
         browser.driver().get(siteOrigin + "/tracker.html");
 
         clickItems();
-        assertEquals(CLICKS, ((Number) browser.script("return clicklog.pending()")).intValue(),
+        assertEquals(CLICKS, pending(),
                 "the clicks wait in the tracker's queue until the page is left");
-        String session = (String) browser.script("return clicklog.sessionId");
-        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+        String session = trackerSession();
+        screenshot(test);
         browser.driver().get(siteOrigin + "/left.html");
 
         assertStoredOnce(run, session, CLICKS);
@@ -135,7 +133,7 @@ class BrowserClicksIT {
         clickItems();
         browser.driver().findElement(By.id("send")).click();
         String result = awaitText("result");
-        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+        screenshot(test);
 
         assertEquals("202 accepted " + CLICKS, result, "the page reads the answer (preflight and CORS headers)\n"
                 + browser.console());
@@ -152,7 +150,7 @@ class BrowserClicksIT {
         browser.driver().get(siteOrigin + "/blob.html");
 
         clickItems();
-        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+        screenshot(test);
         browser.driver().get(siteOrigin + "/left.html");
 
         assertStoredOnce(run, session, CLICKS);
@@ -175,10 +173,10 @@ class BrowserClicksIT {
         browser.driver().get(blockedOrigin + "/blocked.html");
 
         String result = awaitText("result");
-        String session = (String) browser.script("return clicklog.sessionId");
+        String session = trackerSession();
         awaitTrue(() -> webMetric("web_requests_rejected_total{reason=\"origin_not_allowed\"}") >= refusedBefore + 2,
                 "the web producer refuses the tracker's request and the beacon (403)");
-        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+        screenshot(test);
 
         assertEquals("failed", result, "the tracker cannot read a refused answer, and gives up\n" + browser.console());
         assertStoredOnce(run, session, 0);
@@ -193,7 +191,7 @@ class BrowserClicksIT {
         awaitTrue(() -> browser.driver().findElements(By.cssSelector("ul li")).stream()
                 .anyMatch(item -> item.getText().contains("202") && item.getText().contains("The Matrix")),
                 "the page shows the 202 of its click");
-        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+        screenshot(test);
 
         List<StoredClick> stored = settledClicksOf(session);
         assertEquals(List.of("movie-603"), stored.stream().map(click -> click.click().itemId()).toList(),
@@ -210,10 +208,10 @@ class BrowserClicksIT {
                 + " data-batch-size=\"5\" data-flush-ms=\"60000\"", ""));
         browser.driver().get(siteOrigin + "/lost.html");
         clickItems(5);
-        awaitTrue(() -> site.relayed().size() == 2 && ((Number) browser.script("return clicklog.pending()")).intValue() == 0,
-                () -> "the tracker sends the batch a second time and is answered (relayed " + site.relayed()
-                        + " POSTs; " + browser.script("return clicklog.pending()") + " clicks pending)");
-        String session = (String) browser.script("return clicklog.sessionId");
+        awaitTrue(() -> site.relayed().size() == 2 && pending() == 0,
+                () -> "the tracker sends the batch a second time and is answered (relayed " + site.relayed().size()
+                        + " POSTs; " + pending() + " clicks pending)");
+        String session = trackerSession();
         List<SiteServer.RelayedPost> lostPosts = site.relayed();
         assertEquals(clientEventIds(lostPosts.get(0).body()), clientEventIds(lostPosts.get(1).body()),
                 "the retry carries the same clientEventIds");
@@ -227,12 +225,12 @@ class BrowserClicksIT {
                 + " data-batch-size=\"5\" data-flush-ms=\"60000\"", ""));
         browser.driver().get(siteOrigin + "/busy.html");
         clickItems(5);
-        awaitTrue(() -> site.relayed().size() == 2 && ((Number) browser.script("return clicklog.pending()")).intValue() == 0,
+        awaitTrue(() -> site.relayed().size() == 2 && pending() == 0,
                 () -> "the tracker sends the batch again after the 503 (relayed " + site.relayed().size()
-                        + " POSTs; " + browser.script("return clicklog.pending()") + " clicks pending)");
+                        + " POSTs; " + pending() + " clicks pending)");
         List<SiteServer.RelayedPost> busyPosts = site.relayed();
         double waited = (busyPosts.get(1).nanoTime() - busyPosts.get(0).nanoTime()) / 1e9;
-        browser.screenshot(test.getTestMethod().orElseThrow().getName());
+        screenshot(test);
         assertTrue(waited >= 1.0, "the tracker waited " + waited + " s; Retry-After said 1 s");
         assertEquals(clientEventIds(busyPosts.get(0).body()), clientEventIds(busyPosts.get(1).body()));
         assertStoredOnce(busy, session, 5);
@@ -270,6 +268,20 @@ class BrowserClicksIT {
                 .mapToObj(i -> "<button type=\"button\" id=\"item-" + i + "\" " + attribute + "=\"" + run + "-" + i
                         + "\">item " + i + "</button>")
                 .collect(Collectors.joining(" "));
+    }
+
+    /** Clicks the tracker holds: queued, or in a request not answered yet. */
+    private static int pending() {
+        return ((Number) browser.script("return clicklog.pending()")).intValue();
+    }
+
+    /** The session id the tracker gave this origin's pages. */
+    private static String trackerSession() {
+        return (String) browser.script("return clicklog.sessionId");
+    }
+
+    private static void screenshot(TestInfo test) throws java.io.IOException {
+        browser.screenshot(test.getTestMethod().orElseThrow().getName());
     }
 
     private static void clickItems() {

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -163,7 +164,7 @@ final class ClickOracle {
                 return Judgement.invalid("extra field name: " + notText);
             }
             Object value = field.getValue();
-            String nestedText = nestedTextProblem(value);
+            String nestedText = firstProblem(value, v -> v instanceof String text ? notText(text) : null);
             if (nestedText != null) {
                 return Judgement.invalid("extra " + name + ": " + nestedText);
             }
@@ -181,7 +182,8 @@ final class ClickOracle {
                 if (size > MAX_STRING - 64) {
                     verdict = new Judgement(Verdict.EITHER, "extra container close to the size limit", click);
                 }
-                String nested = nestedNumberProblem(value);
+                String nested = firstProblem(value, v -> v instanceof JsonNumber number && !number.survivesTheTrip()
+                        ? "a nested number is outside what a double holds" : null);
                 if (nested != null) {
                     return Judgement.invalid(nested);
                 }
@@ -221,30 +223,32 @@ final class ClickOracle {
         return null;
     }
 
-    private static String nestedTextProblem(Object value) {
-        if (value instanceof String s) {
-            return notText(s);
-        }
-        if (value instanceof Map<?, ?> map) {
+    /**
+     * The first problem {@code check} finds in a value, its nested values or the names of its nested fields (both
+     * rules walk the whole tree: strings and names must be text, numbers must survive a double).
+     */
+    private static String firstProblem(Object value, Function<Object, String> check) {
+        String problem = check.apply(value);
+        if (problem == null && value instanceof Map<?, ?> map) {
             for (Map.Entry<?, ?> e : map.entrySet()) {
-                String p = notText((String) e.getKey());
-                if (p == null) {
-                    p = nestedTextProblem(e.getValue());
+                problem = check.apply(e.getKey());
+                if (problem == null) {
+                    problem = firstProblem(e.getValue(), check);
                 }
-                if (p != null) {
-                    return p;
+                if (problem != null) {
+                    return problem;
                 }
             }
         }
-        if (value instanceof List<?> list) {
+        if (problem == null && value instanceof List<?> list) {
             for (Object v : list) {
-                String p = nestedTextProblem(v);
-                if (p != null) {
-                    return p;
+                problem = firstProblem(v, check);
+                if (problem != null) {
+                    return problem;
                 }
             }
         }
-        return null;
+        return problem;
     }
 
     /** Null if the field is fine, else what is wrong. Absent and JSON null count as "not given". */
@@ -283,28 +287,6 @@ final class ClickOracle {
         }
     }
 
-    private static String nestedNumberProblem(Object value) {
-        if (value instanceof JsonNumber number && !number.survivesTheTrip()) {
-            return "a nested number is outside what a double holds";
-        }
-        if (value instanceof Map<?, ?> map) {
-            for (Object v : map.values()) {
-                String p = nestedNumberProblem(v);
-                if (p != null) {
-                    return p;
-                }
-            }
-        }
-        if (value instanceof List<?> list) {
-            for (Object v : list) {
-                String p = nestedNumberProblem(v);
-                if (p != null) {
-                    return p;
-                }
-            }
-        }
-        return null;
-    }
 
     /** Roughly the compact JSON length of a value; only compared with a margin around the limit. */
     private static int approximateSize(Object value) {
