@@ -72,8 +72,8 @@ final class ClickHttpServer implements AutoCloseable {
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         // A thread of its own accepts connections: on the event loops that serve clients, a few busy clients could
-        // keep it from accepting new ones for seconds (measured: the accept queue grew by hundreds while 200
-        // clients pipelined batches). Not daemon threads: they keep the process alive after main() returns.
+        // keep it from accepting new ones for seconds while they pipeline batches (SlowClientsFaultIT's third phase
+        // shows it). Not daemon threads: they keep the process alive after main() returns.
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("web-accept", false), io);
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
                 new DefaultThreadFactory("web-http", false), io);
@@ -93,8 +93,8 @@ final class ClickHttpServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // A fixed 32 KiB send buffer (answers are a few KiB), instead of one Linux grows to megabytes: a
                 // client that sends requests but never reads the answers is stopped after a few dozen of them,
-                // instead of after thousands (measured: 200 such clients kept the event loops so busy that a new
-                // client's first answer took 0.5 to 1.5 s).
+                // instead of after thousands that keep the event loops busy while other clients wait (the third
+                // phase of SlowClientsFaultIT).
                 .childOption(ChannelOption.SO_SNDBUF, 32 * 1024)
                 // One read (at most 64 KiB) per connection per turn of its event loop, instead of up to 16: a client
                 // with a backlog of pipelined requests waits its turn like everyone else.

@@ -96,9 +96,9 @@ public final class KafkaClickPublisher implements ClickPublisher {
         // Retries after a lost acknowledgement never write a click twice, and one user's clicks keep their order.
         settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         // Waits 1 ms for more clicks before a batch leaves. Each answer waits for its click's batch, so Kafka's
-        // default of 5 ms capped a client that sends one click at a time at 200 clicks/s per connection; with 0,
-        // every few clicks became a produce request of their own, and the broker needed about twice the CPU for the
-        // same clicks (the README's benchmark section has the measurements).
+        // default of 5 ms caps a client that sends one click at a time at 200 clicks/s per connection; with 0,
+        // every few clicks become a produce request of their own, and the broker spends far more CPU on the same
+        // clicks (the benchmark's CPU columns show both).
         settings.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
         // The buffer for unsent clicks, sized to the heap; InFlightClicks keeps the clicks in flight below half of
         // it, so send() never waits for room (it is called on the HTTP event loops, which must never block).
