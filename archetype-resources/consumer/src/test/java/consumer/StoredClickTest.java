@@ -5,7 +5,9 @@ import ${package}.shared.InvalidClickException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,10 +42,53 @@ class StoredClickTest {
     }
 
     @Test
+    void a_click_from_another_producer_is_written_byte_for_byte_as_it_came() throws Exception {
+        byte[] json = Clicks.handWritten();
+        StoredClick stored = ClickBatch.decode(List.of(Clicks.record(0, 5, json))).clicks().get(0);
+
+        byte[] line = stored.toJsonLine();
+
+        assertArrayEquals(concat(envelope(0, 5), json, "}\n"), line);
+        StoredClick readBack = StoredClick.fromJsonLine(new String(line, StandardCharsets.UTF_8).strip());
+        assertEquals(stored, readBack);
+        assertEquals("movie-1", readBack.click().itemId());
+        assertEquals("/caf\u00e9", readBack.click().page());
+    }
+
+    @Test
+    void a_pretty_printed_click_stays_one_line_as_its_line_breaks_become_spaces() throws Exception {
+        String pretty = "{\r\n  \"eventId\": \"6f1c1b1e-8d4e-4c57-9a2b-1d2e3f4a5b6c\",\n"
+                + "  \"timestamp\": \"2024-04-01T12:00:00Z\",\n  \"itemId\": \"movie-1\",\n  \"userId\": \"alice\"\n}\n";
+        StoredClick stored = ClickBatch.decode(List.of(Clicks.record(0, 6, pretty.getBytes(StandardCharsets.UTF_8))))
+                .clicks().get(0);
+
+        String line = new String(stored.toJsonLine(), StandardCharsets.UTF_8);
+
+        assertEquals(new String(envelope(0, 6), StandardCharsets.UTF_8)
+                + pretty.replace('\r', ' ').replace('\n', ' ') + "}\n", line);
+        assertEquals(stored, StoredClick.fromJsonLine(line.strip()), "it reads back as the same click");
+        assertArrayEquals(pretty.getBytes(StandardCharsets.UTF_8), stored.json(), "the click itself is not changed");
+    }
+
+    @Test
     void a_line_without_its_position_is_rejected_with_what_is_missing() {
         InvalidClickException e = assertThrows(InvalidClickException.class,
                 () -> StoredClick.fromJsonLine("{\"topic\":\"t\",\"partition\":0,\"click\":{}}"));
 
         assertTrue(e.getMessage().contains("offset"), e.getMessage());
+    }
+
+    private static byte[] envelope(int partition, long offset) {
+        return ("{\"topic\":\"" + Clicks.TOPIC + "\",\"partition\":" + partition + ",\"offset\":" + offset + ",\"click\":")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] concat(byte[] envelope, byte[] click, String end) {
+        byte[] tail = end.getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[envelope.length + click.length + tail.length];
+        System.arraycopy(envelope, 0, all, 0, envelope.length);
+        System.arraycopy(click, 0, all, envelope.length, click.length);
+        System.arraycopy(tail, 0, all, envelope.length + click.length, tail.length);
+        return all;
     }
 }
