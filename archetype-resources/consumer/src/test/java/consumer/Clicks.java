@@ -50,4 +50,11 @@ final class Clicks {
                 + " \"rating\": 4.50, \"timestamp\":\"2024-04-01T12:00:00Z\","
                 + " \"eventId\" : \"6f1c1b1e-8d4e-4c57-9a2b-1d2e3f4a5b6c\" }").getBytes(StandardCharsets.UTF_8);
     }
+
+    /** A valid click pretty-printed, with CR LF and LF line breaks between its tokens. */
+    static byte[] prettyPrinted() {
+        return ("{\r\n  \"eventId\": \"6f1c1b1e-8d4e-4c57-9a2b-1d2e3f4a5b6c\",\n  \"timestamp\": \"2024-04-01T12:00:00Z\",\n"
+                + "  \"itemId\": \"movie-1\",\n  \"userId\": \"alice\",\n  \"clientEventId\": \"c-1\"\n}\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
 }

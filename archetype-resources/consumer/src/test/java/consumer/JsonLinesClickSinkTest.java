@@ -171,6 +171,21 @@ class JsonLinesClickSinkTest {
     }
 
     @Test
+    void a_pretty_printed_click_takes_one_line_and_the_file_resumes_after_it() throws IOException {
+        StoredClick click = ClickBatch.decode(List.of(Clicks.record(0, 3, Clicks.prettyPrinted()))).clicks().get(0);
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            sink.write(List.of(click));
+        }
+
+        assertEquals(1, Files.readAllLines(JsonLinesClickSink.file(dataDir, P0)).size());
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            assertEquals(OptionalLong.of(3), sink.lastOffset(P0));
+            assertEquals(1, sink.write(List.of(Clicks.fromBrowser(0, 4, "alice", "c-1"))),
+                    "the window read back from the file knows the click's id");
+        }
+    }
+
+    @Test
     void a_second_consumer_on_the_same_data_directory_is_refused() throws IOException {
         try (JsonLinesClickSink first = JsonLinesClickSink.open(dataDir)) {
             IOException e = assertThrows(IOException.class, () -> JsonLinesClickSink.open(dataDir));

@@ -48,7 +48,9 @@ class StoredClickTest {
 
         byte[] line = stored.toJsonLine();
 
-        assertArrayEquals(concat(envelope(0, 5), json, "}\n"), line);
+        // The click is ASCII, so the expected line can be put together as text.
+        assertArrayEquals((envelope(0, 5) + new String(json, StandardCharsets.UTF_8) + "}\n")
+                .getBytes(StandardCharsets.UTF_8), line);
         StoredClick readBack = StoredClick.fromJsonLine(new String(line, StandardCharsets.UTF_8).strip());
         assertEquals(stored, readBack);
         assertEquals("movie-1", readBack.click().itemId());
@@ -57,17 +59,15 @@ class StoredClickTest {
 
     @Test
     void a_pretty_printed_click_stays_one_line_as_its_line_breaks_become_spaces() throws Exception {
-        String pretty = "{\r\n  \"eventId\": \"6f1c1b1e-8d4e-4c57-9a2b-1d2e3f4a5b6c\",\n"
-                + "  \"timestamp\": \"2024-04-01T12:00:00Z\",\n  \"itemId\": \"movie-1\",\n  \"userId\": \"alice\"\n}\n";
-        StoredClick stored = ClickBatch.decode(List.of(Clicks.record(0, 6, pretty.getBytes(StandardCharsets.UTF_8))))
-                .clicks().get(0);
+        byte[] pretty = Clicks.prettyPrinted();
+        StoredClick stored = ClickBatch.decode(List.of(Clicks.record(0, 6, pretty))).clicks().get(0);
 
         String line = new String(stored.toJsonLine(), StandardCharsets.UTF_8);
 
-        assertEquals(new String(envelope(0, 6), StandardCharsets.UTF_8)
-                + pretty.replace('\r', ' ').replace('\n', ' ') + "}\n", line);
+        String oneLine = new String(pretty, StandardCharsets.UTF_8).replace('\r', ' ').replace('\n', ' ');
+        assertEquals(envelope(0, 6) + oneLine + "}\n", line);
         assertEquals(stored, StoredClick.fromJsonLine(line.strip()), "it reads back as the same click");
-        assertArrayEquals(pretty.getBytes(StandardCharsets.UTF_8), stored.json(), "the click itself is not changed");
+        assertArrayEquals(pretty, stored.json(), "the click itself is not changed");
     }
 
     @Test
@@ -78,17 +78,7 @@ class StoredClickTest {
         assertTrue(e.getMessage().contains("offset"), e.getMessage());
     }
 
-    private static byte[] envelope(int partition, long offset) {
-        return ("{\"topic\":\"" + Clicks.TOPIC + "\",\"partition\":" + partition + ",\"offset\":" + offset + ",\"click\":")
-                .getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] concat(byte[] envelope, byte[] click, String end) {
-        byte[] tail = end.getBytes(StandardCharsets.UTF_8);
-        byte[] all = new byte[envelope.length + click.length + tail.length];
-        System.arraycopy(envelope, 0, all, 0, envelope.length);
-        System.arraycopy(click, 0, all, envelope.length, click.length);
-        System.arraycopy(tail, 0, all, envelope.length + click.length, tail.length);
-        return all;
+    private static String envelope(int partition, long offset) {
+        return "{\"topic\":\"" + Clicks.TOPIC + "\",\"partition\":" + partition + ",\"offset\":" + offset + ",\"click\":";
     }
 }
