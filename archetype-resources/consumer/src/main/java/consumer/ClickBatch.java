@@ -17,7 +17,10 @@ import java.util.Map;
  * both are done. Decoding happens here rather than in a Kafka deserializer: a deserializer that throws stops
  * the consumer at the bad record, while here the record is routed to the dead-letter topic and the rest flows.
  *
- * @param clicks       decoded clicks, in the order of the records
+ * <p>A valid record keeps its value's bytes: the sink writes them as they came ({@link StoredClick#json()}),
+ * and the decoded click serves the rules and the sink's check for a browser's repeats.
+ *
+ * @param clicks       valid clicks, decoded and with their bytes, in the order of the records
  * @param deadLetters  undecodable records with the reason, in the order of the records
  * @param nextOffsets  per partition, the offset after the last record of the batch
  */
@@ -31,7 +34,8 @@ record ClickBatch(List<StoredClick> clicks, List<DeadLetter> deadLetters,
         for (ConsumerRecord<byte[], byte[]> record : records) {
             try {
                 ClickEvent click = ClickJson.fromBytes(record.value());
-                clicks.add(new StoredClick(record.topic(), record.partition(), record.offset(), click));
+                clicks.add(new StoredClick(record.topic(), record.partition(), record.offset(), click,
+                        record.value()));
             } catch (InvalidClickException e) {
                 deadLetters.add(new DeadLetter(record, e.getMessage()));
             } catch (RuntimeException e) {

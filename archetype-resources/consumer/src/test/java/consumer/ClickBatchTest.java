@@ -32,6 +32,16 @@ class ClickBatchTest {
     }
 
     @Test
+    void a_valid_record_keeps_its_value_as_it_came_for_the_sink_to_write() {
+        ConsumerRecord<byte[], byte[]> record = Clicks.record(0, 5, Clicks.handWritten());
+
+        StoredClick stored = ClickBatch.decode(List.of(record)).clicks().get(0);
+
+        assertArrayEquals(Clicks.handWritten(), stored.json());
+        assertEquals("alice", stored.click().partitionKey(), "decoded too: the sink's check for repeats needs it");
+    }
+
+    @Test
     void a_record_without_a_value_is_dead_lettered_with_the_reason() {
         ClickBatch batch = ClickBatch.decode(List.of(Clicks.record(0, 5, null)));
 

@@ -1,42 +1,66 @@
 package ${package}.consumer;
 
-import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The decisions of the consumer that need no broker; the end-to-end test with a broker is in the dev module. */
+/**
+ * The consumer's lifecycle: start, close, health. What the loop stores and commits is {@link ClickConsumerLoopTest};
+ * the end-to-end test with a broker is in the dev module.
+ */
+@Timeout(60)
 class ClickConsumerAppTest {
 
+    @TempDir
+    Path dataDir;
+
     @Test
-    void a_partition_resumes_right_after_the_last_stored_click_even_if_the_commit_is_behind() {
-        assertEquals(OptionalLong.of(11), ClickConsumerApp.resumeOffset(OptionalLong.of(10), OptionalLong.of(4)));
+    void close_stops_the_loop_releases_the_sink_and_may_be_called_again() throws Exception {
+        AtomicInteger producersCreated = new AtomicInteger();
+        ClickConsumerApp app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir),
+                new MockConsumer<>("none"), () -> {
+                    producersCreated.incrementAndGet();
+                    return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+                });
+        assertTrue(app.isRunning());
+
+        app.close();
+        app.close();
+
+        assertTrue(app.awaitTermination(Duration.ZERO), "close waits for the loop");
+        assertFalse(app.isRunning());
+        assertTrue(app.failure().isEmpty(), "a requested stop is no failure");
+        assertEquals(0, producersCreated.get(), "no dead letter, no dead-letter producer");
+        JsonLinesClickSink.open(dataDir).close();
     }
 
     @Test
-    void a_commit_ahead_of_the_sink_wins_because_the_records_after_the_last_click_were_dead_lettered() {
-        assertEquals(OptionalLong.of(15), ClickConsumerApp.resumeOffset(OptionalLong.of(10), OptionalLong.of(15)));
+    void a_stopped_consumer_is_neither_live_nor_ready() throws Exception {
+        ClickConsumerApp app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir),
+                new MockConsumer<>("none"),
+                () -> new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()));
+        assertTrue(app.health().live(), "a loop that just started is live");
+
+        app.close();
+
+        ClickConsumerApp.Health health = app.health();
+        assertFalse(health.live() || health.ready(), health.toString());
+        assertEquals("stopped", health.problem());
     }
 
-    @Test
-    void with_an_empty_sink_the_committed_offset_is_used() {
-        assertEquals(OptionalLong.of(3), ClickConsumerApp.resumeOffset(OptionalLong.empty(), OptionalLong.of(3)));
-    }
-
-    @Test
-    void with_neither_the_partition_is_read_from_the_beginning() {
-        assertEquals(OptionalLong.empty(), ClickConsumerApp.resumeOffset(OptionalLong.empty(), OptionalLong.empty()));
-    }
-
-    @Test
-    void dead_letters_are_acknowledged_by_all_replicas_and_written_once() {
-        Properties props = ClickConsumerApp.deadLetterProducerProperties(ClickConsumerConfig.resolve(Map.of()));
-
-        assertEquals("all", props.get(ProducerConfig.ACKS_CONFIG));
-        assertEquals(true, props.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG));
+    private ClickConsumerConfig config() {
+        return ClickConsumerConfig.resolve(Map.of(ClickConsumerConfig.DATA_DIR_ENV_VARIABLE, dataDir.toString()));
     }
 }

@@ -60,7 +60,7 @@ class ClickConsumerConfigTest {
         ClickConsumerConfig config = new ClickConsumerConfig(BootstrapServers.resolve(Map.of()), "t", "g",
                 Path.of("data"), Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000));
 
-        assertEquals(6000, ClickConsumerApp.consumerProperties(config).get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
-        assertEquals(false, ClickConsumerApp.consumerProperties(config).get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG));
+        assertEquals(6000, KafkaClientSettings.consumerSettings(config).get(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+        assertEquals(false, KafkaClientSettings.consumerSettings(config).get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG));
     }
 }

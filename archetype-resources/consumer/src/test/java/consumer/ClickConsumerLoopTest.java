@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,6 +73,20 @@ class ClickConsumerLoopTest {
         assertEquals(3, committed(P0));
         assertTrue(consumer.closed(), "the consumer is closed");
         assertEquals(Set.of(), app.assignment());
+    }
+
+    @Test
+    void a_valid_record_lands_in_its_file_with_the_bytes_it_came_with() throws Exception {
+        assignAndAdd(0, Clicks.record(0, 0, Clicks.handWritten()));
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("1 click stored", () -> app.storedCount() == 1);
+        app.close();
+
+        String envelope = "{\"topic\":\"" + Clicks.TOPIC + "\",\"partition\":0,\"offset\":0,\"click\":";
+        String click = new String(Clicks.handWritten(), StandardCharsets.UTF_8);
+        assertArrayEquals((envelope + click + "}\n").getBytes(StandardCharsets.UTF_8),
+                Files.readAllBytes(JsonLinesClickSink.file(dataDir, P0)));
     }
 
     @Test

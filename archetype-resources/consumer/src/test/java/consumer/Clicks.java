@@ -4,6 +4,7 @@ import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -38,5 +39,22 @@ final class Clicks {
 
     static ConsumerRecord<byte[], byte[]> validRecord(int partition, long offset) {
         return record(partition, offset, ClickJson.toBytes(click("user-1", "movie-" + offset)));
+    }
+
+    /**
+     * A valid click as another producer might write it: fields in an unusual order, spaces around the colons,
+     * unicode escapes, an extra field, a number with a trailing zero. Re-encoded, each of these would change.
+     */
+    static byte[] handWritten() {
+        return ("{ \"userId\" : \"alice\",\t\"itemId\":\"movie-\\u0031\", \"page\": \"/caf\\u00e9\","
+                + " \"rating\": 4.50, \"timestamp\":\"2024-04-01T12:00:00Z\","
+                + " \"eventId\" : \"6f1c1b1e-8d4e-4c57-9a2b-1d2e3f4a5b6c\" }").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A valid click pretty-printed, with CR LF and LF line breaks between its tokens. */
+    static byte[] prettyPrinted() {
+        return ("{\r\n  \"eventId\": \"6f1c1b1e-8d4e-4c57-9a2b-1d2e3f4a5b6c\",\n  \"timestamp\": \"2024-04-01T12:00:00Z\",\n"
+                + "  \"itemId\": \"movie-1\",\n  \"userId\": \"alice\",\n  \"clientEventId\": \"c-1\"\n}\n")
+                .getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
@@ -119,63 +118,6 @@ class JsonLinesClickSinkTest {
     }
 
     @Test
-    void a_line_torn_by_a_crash_is_truncated_and_the_last_complete_line_is_the_resume_point() throws IOException {
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
-            sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1)));
-        }
-        Path file = JsonLinesClickSink.file(dataDir, P0);
-        long complete = Files.size(file);
-        byte[] next = Clicks.stored(0, 2).toJsonLine();
-        Files.write(file, Arrays.copyOf(next, next.length / 2), StandardOpenOption.APPEND);
-
-        assertEquals(2, JsonLinesClickSink.read(file).size(), "a reader skips the line being written");
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
-            assertEquals(OptionalLong.of(1), sink.lastOffset(P0));
-            assertEquals(complete, Files.size(file));
-            sink.write(List.of(Clicks.stored(0, 2)));
-        }
-
-        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
-    }
-
-    @Test
-    void a_file_holding_only_a_torn_line_is_emptied_and_has_no_resume_point() throws IOException {
-        Path file = JsonLinesClickSink.file(dataDir, P0);
-        Files.write(file, "{\"topic\":\"".getBytes(StandardCharsets.UTF_8));
-
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
-            assertEquals(OptionalLong.empty(), sink.lastOffset(P0));
-        }
-        assertEquals(0, Files.size(file));
-    }
-
-    @Test
-    void a_corrupt_complete_last_line_stops_with_the_file_name_instead_of_guessing() throws IOException {
-        Path file = JsonLinesClickSink.file(dataDir, P0);
-        Files.write(file, "this is not a click\n".getBytes(StandardCharsets.UTF_8));
-
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
-            IOException e = assertThrows(IOException.class, () -> sink.lastOffset(P0));
-            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
-        }
-    }
-
-    @Test
-    void a_resume_point_is_found_in_a_file_larger_than_one_read_block() throws IOException {
-        List<StoredClick> many = new ArrayList<>();
-        for (long offset = 0; offset < 500; offset++) {
-            many.add(Clicks.stored(0, offset));
-        }
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
-            sink.write(many);
-        }
-
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
-            assertEquals(OptionalLong.of(499), sink.lastOffset(P0));
-        }
-    }
-
-    @Test
     void write_forces_every_file_it_touched_to_disk_before_it_returns() throws IOException {
         // The sink forces a batch's files on several threads at once, so the list must take concurrent adds.
         List<String> events = Collections.synchronizedList(new ArrayList<>());
@@ -212,6 +154,35 @@ class JsonLinesClickSinkTest {
             sink.write(List.of(Clicks.stored(0, 1), Clicks.stored(0, 2)));
         }
         assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
+    }
+
+    @Test
+    void a_batch_that_fails_in_one_file_is_taken_back_out_of_every_file() throws IOException {
+        String p1 = Clicks.TOPIC + "-1.jsonl";
+        List<String> events = new ArrayList<>();
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir,
+                file -> new RecordingChannel(file, events, file.endsWith(p1) ? 0 : -1))) {
+            assertThrows(IOException.class, () -> sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(1, 0))));
+
+            assertEquals(OptionalLong.empty(), sink.lastOffset(P0));
+            assertEquals(0, Files.size(JsonLinesClickSink.file(dataDir, P0)), "partition 0 was written first");
+            assertEquals(0, Files.size(JsonLinesClickSink.file(dataDir, P1)));
+        }
+    }
+
+    @Test
+    void a_pretty_printed_click_takes_one_line_and_the_file_resumes_after_it() throws IOException {
+        StoredClick click = ClickBatch.decode(List.of(Clicks.record(0, 3, Clicks.prettyPrinted()))).clicks().get(0);
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            sink.write(List.of(click));
+        }
+
+        assertEquals(1, Files.readAllLines(JsonLinesClickSink.file(dataDir, P0)).size());
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            assertEquals(OptionalLong.of(3), sink.lastOffset(P0));
+            assertEquals(1, sink.write(List.of(Clicks.fromBrowser(0, 4, "alice", "c-1"))),
+                    "the window read back from the file knows the click's id");
+        }
     }
 
     @Test
