@@ -1,4 +1,4 @@
-package ${package}.dev.bench;
+package ${package}.loadtest;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +22,7 @@ public final class AppJvmOptions {
         return List.of("@" + find("consumer"));
     }
 
-    /** Looks in the working directory and up to two above it (Maven runs the dev module in dev/). */
+    /** Looks in the working directory and up to two above it (Maven runs the loadtest module in loadtest/). */
     private static Path find(String module) {
         Path dir = Path.of("").toAbsolutePath();
         for (int up = 0; up <= 2 && dir != null; up++, dir = dir.getParent()) {
@@ -32,6 +32,6 @@ public final class AppJvmOptions {
             }
         }
         throw new IllegalStateException(module + "/jvm.options not found from " + Path.of("").toAbsolutePath()
-                + ": run from the project root or its dev/ directory");
+                + ": run from the project root or its loadtest/ directory");
     }
 }

@@ -1,4 +1,4 @@
-package ${package}.dev.bench;
+package ${package}.loadtest;
 
 import java.nio.charset.StandardCharsets;
 

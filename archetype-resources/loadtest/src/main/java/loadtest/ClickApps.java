@@ -1,19 +1,20 @@
-package ${package}.dev.bench;
+package ${package}.loadtest;
 
 import ${package}.dev.LocalKafkaBroker;
+import ${package}.dev.process.ChildJvm;
 import ${package}.web.WebProducerApp;
 
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /**
- * Starts the web producer and the consumer as their own JVMs, configured only through the environment
- * variables a user sets (KAFKA_BOOTSTRAP_SERVERS, CLICK_TOPIC, WEB_PORT, CLICK_DATA_DIR, CLICK_CONSUMER_GROUP,
- * CONSUMER_PORT).
+ * The web producer and the consumer as their own JVMs, configured only through the environment variables a
+ * user sets (KAFKA_BOOTSTRAP_SERVERS, CLICK_TOPIC, WEB_PORT, CLICK_DATA_DIR, CLICK_CONSUMER_GROUP,
+ * CONSUMER_PORT) and with the JVM options they ship with ({@link AppJvmOptions}). Callers add what differs and
+ * a log file, and start them.
  */
 public final class ClickApps {
 
@@ -23,28 +24,25 @@ public final class ClickApps {
     private ClickApps() {
     }
 
-    public static ChildJvm startWebProducer(String bootstrapServers, String topic, int port,
-                                            List<String> jvmOptions, Path log) {
-        return startWebProducer(bootstrapServers, topic, port, RuntimeClasspath.current(), jvmOptions, log);
+    public static ChildJvm.Launch webProducer(String bootstrapServers, String topic, int port) {
+        return ChildJvm.of("web producer", WebProducerApp.class.getName())
+                .jvmOptions(AppJvmOptions.web())
+                .environment(Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
+                        "CLICK_TOPIC", topic,
+                        "WEB_PORT", Integer.toString(port)));
     }
 
-    public static ChildJvm startWebProducer(String bootstrapServers, String topic, int port, String classpath,
-                                            List<String> jvmOptions, Path log) {
-        return ChildJvm.start("web producer", WebProducerApp.class.getName(), classpath, jvmOptions, Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
-                "CLICK_TOPIC", topic,
-                "WEB_PORT", Integer.toString(port)), log);
-    }
-
-    public static ChildJvm startConsumer(String bootstrapServers, String topic, String group, Path dataDir,
-                                         List<String> jvmOptions, Path log) {
-        return ChildJvm.start("consumer", CONSUMER_MAIN, jvmOptions, Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
-                "CLICK_TOPIC", topic,
-                "CLICK_CONSUMER_GROUP", group,
-                "CLICK_DATA_DIR", dataDir.toString(),
-                // a free port for its status server, so runs side by side (and dev mode) do not collide
-                "CONSUMER_PORT", Integer.toString(LocalKafkaBroker.freePort())), log);
+    public static ChildJvm.Launch consumer(String bootstrapServers, String topic, String group, Path dataDir) {
+        return ChildJvm.of("consumer", CONSUMER_MAIN)
+                .jvmOptions(AppJvmOptions.consumer())
+                .environment(Map.of(
+                        "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
+                        "CLICK_TOPIC", topic,
+                        "CLICK_CONSUMER_GROUP", group,
+                        "CLICK_DATA_DIR", dataDir.toString(),
+                        // a free port for its status server, so runs side by side (and dev mode) do not collide
+                        "CONSUMER_PORT", Integer.toString(LocalKafkaBroker.freePort())));
     }
 
     public static URI baseUri(int port) {
@@ -81,7 +79,7 @@ public final class ClickApps {
                 + " s (last: " + last + "); its log ends with:" + System.lineSeparator() + web.logTail(30));
     }
 
-    static void sleepMillis(long millis) {
+    public static void sleepMillis(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

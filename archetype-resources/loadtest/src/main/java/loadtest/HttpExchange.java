@@ -1,4 +1,4 @@
-package ${package}.dev.bench;
+package ${package}.loadtest;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -1,52 +1,48 @@
-package ${package}.dev.bench;
+package ${package}.loadtest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
- * CPU time and memory of one process, read from Linux's /proc.
+ * CPU time and memory of one process: CPU from {@link ProcessHandle.Info#totalCpuDuration()}, memory from
+ * Linux's {@code /proc/<pid>/status}, which the JDK does not expose.
  *
- * <p>The benchmark runs the broker, the web producer, the consumer and the load generator on the same two
- * cores, so a figure means little without knowing who burnt the CPU: each phase prints the CPU seconds
- * every process used. Peak RSS is the kernel's high-water mark ({@code VmHWM}), which a short sampling
- * loop would miss.
+ * <p>The benchmark runs the broker, the web producer, the consumer and the load generator on the same cores,
+ * so a figure means little without knowing who burnt the CPU: each step prints the CPU seconds every process
+ * used. Peak RSS is the kernel's high-water mark ({@code VmHWM}), which a short sampling loop would miss.
  */
 public record ProcessStats(long pid, double cpuSeconds, long rssKb, long peakRssKb) {
 
-    /** Clock ticks per second of the utime and stime fields; 100 on every Linux the JDK runs on. */
-    private static final double TICKS_PER_SECOND = 100.0;
-
     public static boolean supported() {
-        return Files.isReadable(Path.of("/proc/self/stat"));
+        return Files.isReadable(Path.of("/proc/self/status"))
+                && ProcessHandle.current().info().totalCpuDuration().isPresent();
     }
 
     public static ProcessStats of(long pid) {
-        Path proc = Path.of("/proc", Long.toString(pid));
+        return of(ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("process " + pid + " has ended")));
+    }
+
+    public static ProcessStats of(ProcessHandle process) {
+        long pid = process.pid();
+        Duration cpu = process.info().totalCpuDuration().orElseThrow(() ->
+                new IllegalStateException("no CPU time for process " + pid + " (has it ended?)"));
+        long rss = 0;
+        long hwm = 0;
         try {
-            String stat = Files.readString(proc.resolve("stat"));
-            // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-            long utime = Long.parseLong(fields[11]);
-            long stime = Long.parseLong(fields[12]);
-            long rss = 0;
-            long hwm = 0;
-            for (String line : Files.readAllLines(proc.resolve("status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
                 if (line.startsWith("VmRSS:")) {
                     rss = kilobytes(line);
                 } else if (line.startsWith("VmHWM:")) {
                     hwm = kilobytes(line);
                 }
             }
-            return new ProcessStats(pid, (utime + stime) / TICKS_PER_SECOND, rss, hwm);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read /proc/" + pid + " (has the process ended?)", e);
+            throw new UncheckedIOException("cannot read /proc/" + pid + "/status (has the process ended?)", e);
         }
-    }
-
-    public static ProcessStats self() {
-        return of(ProcessHandle.current().pid());
+        return new ProcessStats(pid, cpu.toNanos() / 1e9, rss, hwm);
     }
 
     /** CPU seconds used since {@code earlier}, a sample of the same process. */

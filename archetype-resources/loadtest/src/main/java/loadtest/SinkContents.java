@@ -1,4 +1,4 @@
-package ${package}.dev.bench;
+package ${package}.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import ${package}.shared.ClickJson;

@@ -1,4 +1,4 @@
-package ${package}.dev.bench;
+package ${package}.loadtest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

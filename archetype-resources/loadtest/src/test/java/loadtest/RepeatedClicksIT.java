@@ -1,9 +1,11 @@
-package ${package}.dev;
+package ${package}.loadtest;
 
 import ${package}.consumer.ClickConsumerApp;
 import ${package}.consumer.ClickConsumerConfig;
 import ${package}.consumer.JsonLinesClickSink;
 import ${package}.consumer.StoredClick;
+import ${package}.dev.BrokerSettings;
+import ${package}.dev.LocalKafkaBroker;
 import ${package}.shared.BootstrapServers;
 import ${package}.shared.ClickJson;
 import ${package}.shared.ClickTopic;
@@ -57,8 +59,8 @@ class RepeatedClicksIT {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = LocalKafkaBroker.start(LocalKafkaBroker.Settings.forTests(workDir.resolve("kafka")));
-        broker.createTopics(broker.settings().partitions(), TOPIC, ClickTopic.deadLetter(TOPIC));
+        broker = LocalKafkaBroker.start(BrokerSettings.forTests(workDir.resolve("kafka")));
+        broker.createTopics(BrokerSettings.PARTITIONS, TOPIC, ClickTopic.deadLetter(TOPIC));
         bootstrap = new BootstrapServers(broker.bootstrapServers(), "the retry test's broker");
         sinkDir = workDir.resolve("sink");
         web = WebProducerApp.start(new WebProducerConfig(bootstrap, TOPIC, 0, Map.of()));

@@ -1,4 +1,4 @@
-package ${package}.dev.bench;
+package ${package}.loadtest.bench;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;

@@ -1,5 +1,6 @@
-package ${package}.dev.bench;
+package ${package}.loadtest.bench;
 
+import ${package}.loadtest.BenchClicks;
 import ${package}.shared.BootstrapServers;
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;

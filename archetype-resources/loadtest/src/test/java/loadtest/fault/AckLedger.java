@@ -1,8 +1,8 @@
-package ${package}.dev.fault;
+package ${package}.loadtest.fault;
 
-import ${package}.dev.bench.ClickLoad;
-import ${package}.dev.bench.HttpExchange;
-import ${package}.dev.bench.SinkContents;
+import ${package}.loadtest.ClickLoad;
+import ${package}.loadtest.HttpExchange;
+import ${package}.loadtest.SinkContents;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 

@@ -1,4 +1,4 @@
-package ${package}.dev.fault;
+package ${package}.loadtest.fault;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
-package ${package}.dev.fault;
+package ${package}.loadtest.fault;
 
-import ${package}.dev.bench.HttpExchange;
+import ${package}.loadtest.HttpExchange;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.apache.kafka.clients.admin.Admin;

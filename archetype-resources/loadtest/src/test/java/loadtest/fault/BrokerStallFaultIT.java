@@ -1,11 +1,11 @@
-package ${package}.dev.fault;
+package ${package}.loadtest.fault;
 
-import ${package}.dev.bench.BenchClicks;
-import ${package}.dev.bench.ClickLoad;
-import ${package}.dev.bench.HttpExchange;
-import ${package}.dev.bench.LatencyRecorder;
-import ${package}.dev.bench.ProcessStats;
-import ${package}.dev.bench.SinkContents;
+import ${package}.loadtest.BenchClicks;
+import ${package}.loadtest.ClickLoad;
+import ${package}.loadtest.HttpExchange;
+import ${package}.loadtest.LatencyRecorder;
+import ${package}.loadtest.ProcessStats;
+import ${package}.loadtest.SinkContents;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +41,10 @@ class BrokerStallFaultIT {
      * p99 while the broker is stopped, which includes waiting for a turn on a saturated server.
      */
     private static final double MAX_OVERLOADED_P99_MILLIS = 1_000;
-    /** The web producer's memory bound (see the README): 96 MB heap, 32 MB for Netty, and the JVM itself. */
+    /**
+     * The web producer's memory bound (see the README): the heap and direct memory of web/jvm.options, and the
+     * JVM itself.
+     */
     private static final long MAX_RSS_MB = 256;
     private static final Duration MAX_RECOVERY = Duration.ofSeconds(10);
 

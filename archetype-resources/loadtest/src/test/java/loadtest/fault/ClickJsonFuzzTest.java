@@ -1,4 +1,4 @@
-package ${package}.dev.fault;
+package ${package}.loadtest.fault;
 
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;

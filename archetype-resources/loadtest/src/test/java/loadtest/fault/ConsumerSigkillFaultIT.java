@@ -1,8 +1,8 @@
-package ${package}.dev.fault;
+package ${package}.loadtest.fault;
 
-import ${package}.dev.bench.BenchClicks;
-import ${package}.dev.bench.ClickLoad;
-import ${package}.dev.bench.SinkContents;
+import ${package}.loadtest.BenchClicks;
+import ${package}.loadtest.ClickLoad;
+import ${package}.loadtest.SinkContents;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;

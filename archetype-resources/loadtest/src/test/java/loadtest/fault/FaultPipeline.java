@@ -1,10 +1,10 @@
-package ${package}.dev.fault;
+package ${package}.loadtest.fault;
 
+import ${package}.dev.BrokerSettings;
 import ${package}.dev.LocalKafkaBroker;
-import ${package}.dev.bench.AppJvmOptions;
-import ${package}.dev.bench.ChildJvm;
-import ${package}.dev.bench.ClickApps;
-import ${package}.dev.bench.SinkContents;
+import ${package}.dev.process.ChildJvm;
+import ${package}.loadtest.ClickApps;
+import ${package}.loadtest.SinkContents;
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
 import ${package}.shared.InvalidClickException;
@@ -51,7 +51,7 @@ final class FaultPipeline implements AutoCloseable {
     }
 
     static FaultPipeline start(Path dir) throws IOException {
-        LocalKafkaBroker broker = LocalKafkaBroker.start(LocalKafkaBroker.Settings.forTests(dir.resolve("broker")));
+        LocalKafkaBroker broker = LocalKafkaBroker.start(BrokerSettings.forTests(dir.resolve("broker")));
         broker.createTopics(3, TOPIC);
         System.out.printf("%s: broker up in %d ms (pid %d)%n", caller(), broker.lastStartDuration().toMillis(),
                 broker.pid());
@@ -61,8 +61,9 @@ final class FaultPipeline implements AutoCloseable {
     /** Starts the web producer and waits for its first 202 (that click is not counted by any test). */
     ChildJvm startWeb() {
         webStarts++;
-        web = ClickApps.startWebProducer(broker.bootstrapServers(), TOPIC, webPort, AppJvmOptions.web(),
-                dir.resolve("web-producer-" + webStarts + ".log"));
+        web = ClickApps.webProducer(broker.bootstrapServers(), TOPIC, webPort)
+                .log(dir.resolve("web-producer-" + webStarts + ".log"))
+                .start();
         long ready = ClickApps.awaitFirstAccepted(web, base(), Duration.ofSeconds(60));
         System.out.printf("%s: web producer ready in %d ms (pid %d)%n", caller(),
                 (ready - web.startedNanos()) / 1_000_000, web.pid());
@@ -76,15 +77,10 @@ final class FaultPipeline implements AutoCloseable {
      */
     ChildJvm startConsumer() {
         consumerStarts++;
-        consumer = ChildJvm.start("consumer", "${package}.consumer.ClickConsumerApp", AppJvmOptions.consumer(),
-                Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                "CLICK_TOPIC", TOPIC,
-                "CLICK_CONSUMER_GROUP", GROUP,
-                "CLICK_CONSUMER_INSTANCE_ID", "fault-consumer-1",
-                "CLICK_DATA_DIR", sinkDir().toString(),
-                "CONSUMER_PORT", Integer.toString(LocalKafkaBroker.freePort())),
-                dir.resolve("consumer-" + consumerStarts + ".log"));
+        consumer = ClickApps.consumer(broker.bootstrapServers(), TOPIC, GROUP, sinkDir())
+                .environment(Map.of("CLICK_CONSUMER_INSTANCE_ID", "fault-consumer-1"))
+                .log(dir.resolve("consumer-" + consumerStarts + ".log"))
+                .start();
         return consumer;
     }
 
@@ -155,12 +151,7 @@ final class FaultPipeline implements AutoCloseable {
 
     @Override
     public void close() {
-        if (web != null) {
-            web.close();
-        }
-        if (consumer != null) {
-            consumer.close();
-        }
+        ChildJvm.closeAll(web, consumer);
         broker.close();
     }
 

@@ -1,10 +1,10 @@
-package ${package}.dev.fault;
+package ${package}.loadtest.fault;
 
-import ${package}.dev.bench.BenchClicks;
-import ${package}.dev.bench.ClickLoad;
-import ${package}.dev.bench.HttpExchange;
-import ${package}.dev.bench.LatencyRecorder;
-import ${package}.dev.bench.ProcessStats;
+import ${package}.loadtest.BenchClicks;
+import ${package}.loadtest.ClickLoad;
+import ${package}.loadtest.HttpExchange;
+import ${package}.loadtest.LatencyRecorder;
+import ${package}.loadtest.ProcessStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +52,10 @@ class SlowClientsFaultIT {
     private static final Duration WARM_UP = Duration.ofSeconds(8);
     private static final double MIN_ACCEPTED = 0.99;
     private static final double MAX_P99_MILLIS = 1_000;
-    /** The web producer's memory bound (see the README): 96 MB heap, 32 MB for Netty, and the JVM itself. */
+    /**
+     * The web producer's memory bound (see the README): the heap and direct memory of web/jvm.options, and the
+     * JVM itself.
+     */
     private static final long MAX_RSS_MB = 256;
     /** {@code -Dfault.slowClients.phase=3} runs one phase only (1, 2 or 3), to look at one kind of client. */
     private static final int ONLY_PHASE = Integer.getInteger("fault.slowClients.phase", 0);
@@ -100,9 +103,9 @@ class SlowClientsFaultIT {
 
     /**
      * Ordinary traffic first, single clicks then batches, as the benchmark does: a collector that faces abuse has
-     * been serving, and its request path is compiled. Cold, the first seconds of 200 clients posting batches went
-     * to the JIT compiling that path on two saturated cores, and probes then waited about a second whatever the
-     * edge did (measured: every probe slower than 400 ms fell in the first 5 s of a cold run).
+     * been serving, and its request path is compiled. Cold, the first seconds of 200 clients posting batches go
+     * to the JIT compiling that path on saturated cores, and the slowest probes all fall in those seconds,
+     * whatever the edge does.
      */
     private static void warmUp(URI base) {
         long started = System.nanoTime();

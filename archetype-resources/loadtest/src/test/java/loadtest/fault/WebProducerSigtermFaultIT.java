@@ -1,7 +1,7 @@
-package ${package}.dev.fault;
+package ${package}.loadtest.fault;
 
-import ${package}.dev.bench.BenchClicks;
-import ${package}.dev.bench.ClickLoad;
+import ${package}.loadtest.BenchClicks;
+import ${package}.loadtest.ClickLoad;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
