@@ -37,7 +37,7 @@ final class BenchmarkOptions {
     int[] batchConnections = {16, 32};
     int batchSize = 100;
     double e2eRate = 2_000;
-    /** Enough that requests of about 10 ms each keep up with the rate: 2,000/s x 10 ms = 20 busy. */
+    /** Several times the connections the rate keeps busy (rate x time per request), so none waits for one. */
     int e2eConnections = 64;
     Duration e2eDuration = Duration.ofSeconds(20);
     ClickLoad.Client client = ClickLoad.Client.SOCKET;
