@@ -71,12 +71,13 @@ public final class DevMode {
             System.out.println("dev mode: ignoring " + BootstrapServers.ENV_VARIABLE + "="
                     + environment.get(BootstrapServers.ENV_VARIABLE) + "; the apps use dev mode's own broker");
         }
-        LocalKafkaBroker.Settings brokerSettings = LocalKafkaBroker.Settings.forDevMode(projectDir.resolve("data/kafka"));
+        BrokerSettings brokerSettings = BrokerSettings.forDevMode(projectDir.resolve("data/kafka"));
+        BrokerListeners listeners = brokerSettings.listeners();
         WebProducerConfig webFromEnvironment = WebProducerConfig.fromEnvironment();
         ClickConsumerConfig consumerFromEnvironment = ClickConsumerConfig.fromEnvironment();
-        requireFreePort(brokerSettings.bindHost(), brokerSettings.outsidePort(), "the broker's OUTSIDE listener");
-        requireFreePort(brokerSettings.bindHost(), brokerSettings.insidePort(), "the broker's INSIDE listener");
-        requireFreePort("127.0.0.1", brokerSettings.controllerPort(), "the broker's CONTROLLER listener");
+        requireFreePort(listeners.bindHost(), listeners.outsidePort(), "the broker's OUTSIDE listener");
+        requireFreePort(listeners.bindHost(), listeners.insidePort(), "the broker's INSIDE listener");
+        requireFreePort("127.0.0.1", listeners.controllerPort(), "the broker's CONTROLLER listener");
         requireFreePort("0.0.0.0", webFromEnvironment.port(), "the web producer (WEB_PORT)");
 
         System.out.println("dev mode: starting the Kafka broker (data in " + brokerSettings.dataDir() + ") ...");
@@ -85,7 +86,7 @@ public final class DevMode {
         BootstrapServers bootstrap = new BootstrapServers(broker.bootstrapServers(), "dev mode's own broker");
         String topic = consumerFromEnvironment.topic();
         // Created up front with the partitions compose's KAFKA_NUM_PARTITIONS gives, rather than on first use.
-        broker.createTopics(brokerSettings.partitions(), topic, ClickTopic.deadLetter(topic));
+        broker.createTopics(BrokerSettings.PARTITIONS, topic, ClickTopic.deadLetter(topic));
 
         Path sinkDir = projectDir.resolve(consumerFromEnvironment.dataDir());
         // After a kill -9 of dev mode the group still holds the dead consumer until its session times out, and

@@ -41,7 +41,7 @@ class LocalKafkaBrokerIT {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        broker = LocalKafkaBroker.start(LocalKafkaBroker.Settings.forTests(dataDir));
+        broker = LocalKafkaBroker.start(BrokerSettings.forTests(dataDir));
         System.out.printf("LocalKafkaBrokerIT: broker ready in %d ms (pid %d)%n",
                 broker.lastStartDuration().toMillis(), broker.pid());
     }
@@ -56,7 +56,7 @@ class LocalKafkaBrokerIT {
 
     @Test
     void each_client_listener_advertises_its_own_address() throws Exception {
-        LocalKafkaBroker.Settings s = broker.settings();
+        BrokerListeners s = broker.settings().listeners();
         assertEquals("localhost:" + s.outsidePort(), advertisedVia(broker.bootstrapServers()));
         assertEquals("localhost:" + s.insidePort(), advertisedVia(broker.insideBootstrapServers()));
     }

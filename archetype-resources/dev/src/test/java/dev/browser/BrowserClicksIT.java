@@ -4,6 +4,7 @@ import ${package}.consumer.ClickConsumerApp;
 import ${package}.consumer.ClickConsumerConfig;
 import ${package}.consumer.JsonLinesClickSink;
 import ${package}.consumer.StoredClick;
+import ${package}.dev.BrokerSettings;
 import ${package}.dev.LocalKafkaBroker;
 import ${package}.shared.BootstrapServers;
 import ${package}.shared.ClickTopic;
@@ -69,8 +70,8 @@ class BrowserClicksIT {
     @BeforeAll
     static void start() throws Exception {
         browser = HeadlessChromium.startOrSkip();
-        broker = LocalKafkaBroker.start(LocalKafkaBroker.Settings.forTests(workDir.resolve("kafka")));
-        broker.createTopics(broker.settings().partitions(), TOPIC, ClickTopic.deadLetter(TOPIC));
+        broker = LocalKafkaBroker.start(BrokerSettings.forTests(workDir.resolve("kafka")));
+        broker.createTopics(BrokerSettings.PARTITIONS, TOPIC, ClickTopic.deadLetter(TOPIC));
         BootstrapServers bootstrap = new BootstrapServers(broker.bootstrapServers(), "the browser test's broker");
         sinkDir = workDir.resolve("sink");
         consumer = ClickConsumerApp.start(new ClickConsumerConfig(bootstrap, TOPIC, "browser-" + UUID.randomUUID(),

@@ -59,13 +59,14 @@ class GeneratedProjectChecksTest {
     @Test
     void skipped_fault_tests_count_only_when_the_build_asked_for_them() throws IOException {
         write("dev/src/test/java/com/example/dev/ClickPipelineSmokeIT.java", "class ClickPipelineSmokeIT {}");
-        write("dev/src/test/java/com/example/dev/BrokerSigkillFaultIT.java", "class BrokerSigkillFaultIT {}");
+        write("loadtest/src/test/java/com/example/loadtest/fault/BrokerSigkillFaultIT.java",
+                "class BrokerSigkillFaultIT {}");
         write("dev/target/failsafe-reports/TEST-com.example.dev.ClickPipelineSmokeIT.xml",
                 "<testsuite tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\"/>");
-        write("dev/target/failsafe-reports/TEST-com.example.dev.BrokerSigkillFaultIT.xml",
+        write("loadtest/target/failsafe-reports/TEST-com.example.loadtest.fault.BrokerSigkillFaultIT.xml",
                 "<testsuite tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\"/>");
         assertEquals(List.of(), GeneratedProjectChecks.buildReports(project));
-        assertEquals(List.of("com.example.dev.BrokerSigkillFaultIT skipped 1 of 1 tests although the build ran with -Dfault=true"),
+        assertEquals(List.of("com.example.loadtest.fault.BrokerSigkillFaultIT skipped 1 of 1 tests although the build ran with -Dfault=true"),
                 GeneratedProjectChecks.buildReports(project, true));
     }
 

@@ -1,0 +1,220 @@
+package ${package}.loadtest.bench;
+
+import ${package}.dev.BrokerSettings;
+import ${package}.loadtest.BenchClicks;
+import ${package}.loadtest.ClickApps;
+import ${package}.loadtest.ClickLoad;
+import ${package}.loadtest.LatencyRecorder;
+import ${package}.loadtest.SinkTail;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+
+import static ${package}.loadtest.bench.BenchmarkReport.latency;
+import static ${package}.loadtest.bench.BenchmarkReport.problems;
+
+/**
+ * The steps measured at the consumer's sink, with one {@link SinkTail} following its files: the consumer's
+ * catch-up on everything steps 2 and 3 wrote (step 5), then end-to-end latency (step 4).
+ */
+final class SinkSteps {
+
+    /** Sequence numbers of the end-to-end step start here, apart from every click sent before it. */
+    private static final long E2E_SEQ_BASE = 1_000_000_000L;
+
+    private final BenchPipeline bench;
+    private final BenchmarkOptions options;
+    /** Set during step 4: the sink tail's lines are matched against it. */
+    private volatile EndToEndClicks e2eRun;
+
+    SinkSteps(BenchPipeline bench) {
+        this.bench = bench;
+        this.options = bench.options;
+    }
+
+    /** Starts the consumer on everything steps 2 and 3 wrote and times it to the last record; then step 4. */
+    void run() {
+        long total = endOffsets(BenchPipeline.CLICK_TOPIC);
+        Path sink = bench.work.resolve("sink");
+        long[] firstLine = {0};
+        long[] lastLine = {0};
+        LongAdder lines = new LongAdder();
+        try (SinkTail tail = new SinkTail(sink, BenchPipeline.CLICK_TOPIC, (line, seen) -> {
+            if (firstLine[0] == 0) {
+                firstLine[0] = seen;
+            }
+            lastLine[0] = seen;
+            lines.increment();
+            e2eLine(line, seen);
+        })) {
+            CpuWindow cpu = bench.cpuWindow();
+            bench.consumer = ClickApps.consumer(bench.broker.bootstrapServers(), BenchPipeline.CLICK_TOPIC,
+                            "click-benchmark", sink)
+                    .jvmOptions(options.consumerJvmOptions())
+                    .log(bench.work.resolve("consumer.log"))
+                    .start();
+            cpu.add("consumer", bench.consumer.handle());
+            long forked = bench.consumer.startedNanos();
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (lines.sum() < total) {
+                if (!bench.consumer.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the consumer stored " + lines.sum() + " of " + total
+                            + " clicks; its log ends with:" + System.lineSeparator() + bench.consumer.logTail(30));
+                }
+                ClickApps.sleepMillis(20);
+            }
+            double fromFirst = (lastLine[0] - firstLine[0]) / 1e9;
+            double fromFork = (lastLine[0] - forked) / 1e9;
+            bench.report.add(new BenchmarkReport.Row(String.format(Locale.ROOT, "5 consumer catch-up, %,d clicks", total),
+                    String.format(Locale.ROOT, "%,.0f clicks/s (%,.0f/s counting JVM start)", total / fromFirst,
+                            total / fromFork), "-", cpu.close()));
+            writeBackCatchUp();
+            endToEnd();
+        }
+    }
+
+    /**
+     * The catch-up just left gigabytes of sink lines in the page cache. With ext4's ordered journal, each fsync of
+     * step 4 would wait for their write-back, and step 4 would measure the previous step, not the pipeline:
+     * write them back first (the {@code sync} command) so each step starts from a settled disk.
+     */
+    private static void writeBackCatchUp() {
+        System.out.println("writing the catch-up's sink lines back to disk before step 4 ...");
+        try {
+            Process sync = new ProcessBuilder("sync").inheritIO().start();
+            if (!sync.waitFor(2, TimeUnit.MINUTES)) {
+                sync.destroyForcibly();
+                System.out.println("sync did not finish within 2 minutes; step 4 may include write-back stalls");
+            }
+        } catch (IOException e) {
+            System.out.println("could not run sync (" + e.getMessage() + "); step 4 may include write-back stalls");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Step 4: a fixed rate of single clicks, timed from each request's due time to its line in the sink. */
+    private void endToEnd() {
+        EndToEndClicks run = new EndToEndClicks(options.e2eRate, (long) (options.e2eRate * options.e2eDuration.toSeconds()));
+        e2eRun = run;
+        ClickLoad load = bench.load(bench.webBase(), options.e2eConnections,
+                seq -> BenchClicks.single(E2E_SEQ_BASE + seq),
+                (seq, response, due, sent, done) -> {
+                    if (response.status() == 202) {
+                        run.acknowledge(seq);
+                    }
+                });
+        CpuWindow cpu = bench.cpuWindow();
+        ClickLoad.Result http = load.fixedRate(run.schedule);
+        long grace = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (run.missing() > 0 && System.nanoTime() < grace) {
+            ClickApps.sleepMillis(10);
+        }
+        Map<String, Double> usage = cpu.close();
+        LatencyRecorder.Summary e2e = run.latencies();
+        bench.report.add(new BenchmarkReport.Row(String.format(Locale.ROOT, "4 end to end, POST to sink line,"
+                        + " %,.0f clicks/s fixed rate, %d connections", options.e2eRate, options.e2eConnections),
+                String.format(Locale.ROOT, "%,d acknowledged, %,d in sink, %d lost, %d duplicates%s",
+                        run.acknowledged(), run.stored(), run.missing(), run.duplicates(), problems(http)),
+                "e2e " + latency(e2e) + "; HTTP " + latency(http.latency()), usage));
+        bench.report.add(BenchmarkReport.Target.atMost("end-to-end p99 <= 50 ms at " + (long) options.e2eRate
+                + " clicks/s", e2e.percentileMillis(99), 50, "ms"));
+        bench.report.add(BenchmarkReport.Target.atMost("no acknowledged click lost end to end", run.missing(), 0,
+                "clicks"));
+    }
+
+    /** Called by the sink tail for every line: step 4's lines give end-to-end latencies. */
+    private void e2eLine(byte[] line, long seen) {
+        EndToEndClicks run = e2eRun;
+        if (run != null) {
+            long seq = BenchClicks.seqOf(line) - E2E_SEQ_BASE;
+            if (seq >= 0 && seq < run.schedule.total()) {
+                run.stored(seq, seen);
+            }
+        }
+    }
+
+    private long endOffsets(String topic) {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < BrokerSettings.PARTITIONS; p++) {
+            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bench.broker.bootstrapServers()))) {
+            long total = 0;
+            for (ListOffsetsResult.ListOffsetsResultInfo info : admin.listOffsets(latest).all()
+                    .get(30, TimeUnit.SECONDS).values()) {
+                total += info.offset();
+            }
+            return total;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot read the end offsets of " + topic, e);
+        }
+    }
+
+    /** The clicks of step 4: which were acknowledged, which reached the sink, and how long that took. */
+    private static final class EndToEndClicks {
+        final ClickLoad.FixedRate schedule;
+        private final BitSet acknowledged = new BitSet();
+        private final BitSet stored = new BitSet();
+        private final LatencyRecorder latencies = new LatencyRecorder();
+        private long duplicates;
+
+        EndToEndClicks(double perSecond, long total) {
+            schedule = ClickLoad.FixedRate.startingNow(perSecond, total);
+        }
+
+        synchronized void acknowledge(long seq) {
+            acknowledged.set((int) seq);
+        }
+
+        /** Only the sink tail's thread calls this. */
+        synchronized void stored(long seq, long seenNanos) {
+            if (stored.get((int) seq)) {
+                duplicates++;
+                return;
+            }
+            stored.set((int) seq);
+            latencies.record(seenNanos - schedule.dueNanos(seq));
+        }
+
+        synchronized long acknowledged() {
+            return acknowledged.cardinality();
+        }
+
+        synchronized long stored() {
+            return stored.cardinality();
+        }
+
+        synchronized long duplicates() {
+            return duplicates;
+        }
+
+        synchronized long missing() {
+            BitSet lost = (BitSet) acknowledged.clone();
+            lost.andNot(stored);
+            return lost.cardinality();
+        }
+
+        synchronized LatencyRecorder.Summary latencies() {
+            return LatencyRecorder.merge(List.of(latencies));
+        }
+    }
+}

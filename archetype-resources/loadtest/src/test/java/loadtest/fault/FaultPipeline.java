@@ -1,0 +1,173 @@
+package ${package}.loadtest.fault;
+
+import ${package}.dev.BrokerSettings;
+import ${package}.dev.LocalKafkaBroker;
+import ${package}.dev.process.ChildJvm;
+import ${package}.loadtest.ClickApps;
+import ${package}.loadtest.SinkContents;
+import ${package}.shared.ClickEvent;
+import ${package}.shared.ClickJson;
+import ${package}.shared.InvalidClickException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The pipeline a fault test breaks: a real broker ({@link LocalKafkaBroker}, killable and restartable on the
+ * same data), the web producer and the consumer each in its own JVM (so they can get SIGTERM or SIGKILL),
+ * configured through environment variables as a user runs them. Everything stops in {@link #close()}, and
+ * the children stop on their own if the test JVM dies.
+ */
+final class FaultPipeline implements AutoCloseable {
+
+    static final String TOPIC = "fault-clicks";
+    static final String GROUP = "fault-consumer";
+
+    final Path dir;
+    final LocalKafkaBroker broker;
+    final int webPort = LocalKafkaBroker.freePort();
+    ChildJvm web;
+    ChildJvm consumer;
+    private int consumerStarts;
+    private int webStarts;
+
+    private FaultPipeline(Path dir, LocalKafkaBroker broker) {
+        this.dir = dir;
+        this.broker = broker;
+    }
+
+    static FaultPipeline start(Path dir) throws IOException {
+        LocalKafkaBroker broker = LocalKafkaBroker.start(BrokerSettings.forTests(dir.resolve("broker")));
+        broker.createTopics(3, TOPIC);
+        System.out.printf("%s: broker up in %d ms (pid %d)%n", caller(), broker.lastStartDuration().toMillis(),
+                broker.pid());
+        return new FaultPipeline(dir, broker);
+    }
+
+    /** Starts the web producer and waits for its first 202 (that click is not counted by any test). */
+    ChildJvm startWeb() {
+        webStarts++;
+        web = ClickApps.webProducer(broker.bootstrapServers(), TOPIC, webPort)
+                .log(dir.resolve("web-producer-" + webStarts + ".log"))
+                .start();
+        long ready = ClickApps.awaitFirstAccepted(web, base(), Duration.ofSeconds(60));
+        System.out.printf("%s: web producer ready in %d ms (pid %d)%n", caller(),
+                (ready - web.startedNanos()) / 1_000_000, web.pid());
+        return web;
+    }
+
+    /**
+     * Starts the consumer with a fixed instance id (static membership), as the docs advise for a single
+     * consumer: a restarted one gets its partitions back at once instead of after the dead one's session
+     * timeout.
+     */
+    ChildJvm startConsumer() {
+        consumerStarts++;
+        consumer = ClickApps.consumer(broker.bootstrapServers(), TOPIC, GROUP, sinkDir())
+                .environment(Map.of("CLICK_CONSUMER_INSTANCE_ID", "fault-consumer-1"))
+                .log(dir.resolve("consumer-" + consumerStarts + ".log"))
+                .start();
+        return consumer;
+    }
+
+    URI base() {
+        return ClickApps.baseUri(webPort);
+    }
+
+    Path sinkDir() {
+        return dir.resolve("sink");
+    }
+
+    SinkContents sink() {
+        return SinkContents.read(sinkDir(), TOPIC);
+    }
+
+    /** Waits until the sink holds every one of {@code eventIds} (or the time is up); returns what it holds. */
+    SinkContents awaitInSink(Collection<String> eventIds, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        SinkContents sink = sink();
+        while (System.nanoTime() < deadline) {
+            sink = sink();
+            SinkContents current = sink;
+            if (eventIds.stream().allMatch(id -> current.count(id) > 0)) {
+                return sink;
+            }
+            if (consumer != null && !consumer.isAlive()) {
+                throw new AssertionError("the consumer died (exit code " + consumer.exitCode() + "); its log ends with:"
+                        + System.lineSeparator() + consumer.logTail(40));
+            }
+            sleep(200);
+        }
+        return sink;
+    }
+
+    /** How often each eventId is on the topic, read from the beginning with a consumer of no group. */
+    Map<String, Integer> eventIdsOnTopic() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Integer> counts = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> reader =
+                     new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : reader.partitionsFor(TOPIC, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(TOPIC, info.partition()));
+            }
+            reader.assign(partitions);
+            reader.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = reader.endOffsets(partitions, Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(p -> reader.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + TOPIC + " to its end within 60 s");
+                }
+                for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(500))) {
+                    try {
+                        ClickEvent click = ClickJson.fromBytes(record.value());
+                        counts.merge(click.eventId().toString(), 1, Integer::sum);
+                    } catch (InvalidClickException e) {
+                        counts.merge("undecodable record at offset " + record.offset(), 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        return counts;
+    }
+
+    @Override
+    public void close() {
+        ChildJvm.closeAll(web, consumer);
+        broker.close();
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    private static String caller() {
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames
+                .map(StackWalker.StackFrame::getDeclaringClass)
+                .filter(c -> c != FaultPipeline.class)
+                .findFirst().map(Class::getSimpleName).orElse("fault test"));
+    }
+}
