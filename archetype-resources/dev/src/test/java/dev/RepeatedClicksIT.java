@@ -4,7 +4,7 @@ import ${package}.consumer.ClickConsumerApp;
 import ${package}.consumer.ClickConsumerConfig;
 import ${package}.consumer.JsonLinesClickSink;
 import ${package}.consumer.StoredClick;
-import ${package}.shared.BootstrapServers;
+import ${package}.doctor.BootstrapServers;
 import ${package}.shared.ClickJson;
 import ${package}.shared.ClickTopic;
 import ${package}.web.WebProducerApp;

@@ -1,6 +1,6 @@
 package ${package}.dev.bench;
 
-import ${package}.shared.BootstrapServers;
+import ${package}.doctor.BootstrapServers;
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
 import ${package}.shared.InvalidClickException;

@@ -5,7 +5,7 @@ import ${package}.consumer.ClickConsumerConfig;
 import ${package}.consumer.JsonLinesClickSink;
 import ${package}.consumer.StoredClick;
 import ${package}.dev.LocalKafkaBroker;
-import ${package}.shared.BootstrapServers;
+import ${package}.doctor.BootstrapServers;
 import ${package}.shared.ClickTopic;
 import ${package}.web.AllowedOrigins;
 import ${package}.web.WebProducerApp;
