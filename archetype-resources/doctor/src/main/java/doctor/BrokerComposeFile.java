@@ -38,12 +38,15 @@ public final class BrokerComposeFile {
     private final Map<String, String> environment;
     private final List<String> ports;
     private final ListenerRules rules;
+    private final Set<String> unsetVariables;
 
-    BrokerComposeFile(Path file, Map<String, String> environment, List<String> ports, ListenerRules rules) {
+    BrokerComposeFile(Path file, Map<String, String> environment, List<String> ports, ListenerRules rules,
+                      Set<String> unsetVariables) {
         this.file = file;
         this.environment = environment;
         this.ports = ports;
         this.rules = rules;
+        this.unsetVariables = unsetVariables;
     }
 
     /** The compose file in {@code dir} or its parent (the doctor may run from a module), if there is one. */
@@ -70,8 +73,8 @@ public final class BrokerComposeFile {
         Map<?, ?> service;
         try {
             Object tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
-            Map<?, ?> services = tree instanceof Map<?, ?> top && top.get("services") instanceof Map<?, ?> s ? s : Map.of();
-            service = services.get(layout.service()) instanceof Map<?, ?> s ? s : Map.of();
+            Map<?, ?> services = tree instanceof Map<?, ?> top && top.get("services") instanceof Map<?, ?> all ? all : Map.of();
+            service = services.get(layout.service()) instanceof Map<?, ?> broker ? broker : Map.of();
         } catch (YAMLException e) {
             throw new IOException(file + " is not valid YAML: " + e.getMessage(), e);
         }
@@ -84,7 +87,8 @@ public final class BrokerComposeFile {
                     ports.add(port(entry, interpolation));
                 }
             }
-            return new BrokerComposeFile(file, environment, ports, rules(layout, environment, variables));
+            return new BrokerComposeFile(file, environment, ports, rules(layout, environment, variables),
+                    interpolation.missing());
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": compose would refuse it: " + e.getMessage(), e);
         }
@@ -156,6 +160,10 @@ public final class BrokerComposeFile {
                     + " service in " + file, "keep the broker's settings under services: " + layout.service()
                     + ": environment: as generated"));
             return findings;
+        }
+        for (String variable : unsetVariables) {
+            findings.add(new ListenerDiagnosis.Finding(variable + " is set neither in .env nor in the environment,"
+                    + " so compose puts an empty string where " + FILE_NAME + " uses it.", "set " + variable + " in .env"));
         }
         Map<String, String> wanted = rules.composeEnvironment();
         Map<String, BrokerAddress> wantedBind = listeners(wanted.get(LISTENERS));

@@ -133,6 +133,13 @@ class BrokerComposeFileTest {
     }
 
     @Test
+    void a_variable_missing_from_env_is_named() throws IOException {
+        String fixes = fixes(findingsAfter(text -> text.replace("KAFKA_INSIDE_PORT}", "KAFKA_INSIDE_PORTS}")));
+
+        assertTrue(fixes.contains("set KAFKA_INSIDE_PORTS in .env"), fixes);
+    }
+
+    @Test
     void an_env_file_compose_would_refuse_is_named_in_the_error() throws IOException {
         Files.copy(PROJECT.resolve(BrokerComposeFile.FILE_NAME), copy.resolve(BrokerComposeFile.FILE_NAME));
         Files.writeString(copy.resolve(".env"), Files.readString(PROJECT.resolve(".env"))
