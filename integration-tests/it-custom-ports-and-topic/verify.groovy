@@ -12,6 +12,7 @@ assert Files.isExecutable(project.resolve('mvnw'))
 assert Files.isRegularFile(project.resolve('.gitignore'))
 assert Files.isRegularFile(project.resolve('.dockerignore'))
 assert Files.isDirectory(project.resolve('shared/src/main/java/org/acme/movies/clicks/shared'))
+assert Files.isDirectory(project.resolve('doctor/src/main/java/org/acme/movies/clicks/doctor'))
 
 def env = DotEnv.read(project.resolve('.env'))
 assert env.KAFKA_OUTSIDE_PORT == '29092'

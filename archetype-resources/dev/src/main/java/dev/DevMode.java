@@ -2,7 +2,7 @@ package ${package}.dev;
 
 import ${package}.consumer.ClickConsumerApp;
 import ${package}.consumer.ClickConsumerConfig;
-import ${package}.shared.BootstrapServers;
+import ${package}.doctor.BootstrapServers;
 import ${package}.shared.ClickTopic;
 import ${package}.web.WebProducerApp;
 import ${package}.web.WebProducerConfig;

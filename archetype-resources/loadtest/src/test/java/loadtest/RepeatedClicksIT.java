@@ -6,7 +6,7 @@ import ${package}.consumer.JsonLinesClickSink;
 import ${package}.consumer.StoredClick;
 import ${package}.dev.BrokerSettings;
 import ${package}.dev.LocalKafkaBroker;
-import ${package}.shared.BootstrapServers;
+import ${package}.doctor.BootstrapServers;
 import ${package}.shared.ClickJson;
 import ${package}.shared.ClickTopic;
 import ${package}.web.WebProducerApp;

@@ -1,6 +1,6 @@
 package ${package}.web;
 
-import ${package}.shared.BootstrapServers;
+import ${package}.doctor.BootstrapServers;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;

@@ -1,6 +1,6 @@
 package ${package}.web;
 
-import ${package}.shared.BootstrapServers;
+import ${package}.doctor.BootstrapServers;
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
 import org.apache.kafka.clients.CommonClientConfigs;

@@ -1,6 +1,6 @@
 package ${package}.web;
 
-import ${package}.shared.BootstrapServers;
+import ${package}.doctor.BootstrapServers;
 import ${package}.shared.ClickJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.common.errors.TimeoutException;

@@ -1,6 +1,6 @@
 package ${package}.web;
 
-import ${package}.shared.BootstrapServers;
+import ${package}.doctor.BootstrapServers;
 import ${package}.shared.ClickTopic;
 import org.junit.jupiter.api.Test;
 

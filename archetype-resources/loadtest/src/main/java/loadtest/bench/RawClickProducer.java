@@ -1,7 +1,7 @@
 package ${package}.loadtest.bench;
 
+import ${package}.doctor.BootstrapServers;
 import ${package}.loadtest.BenchClicks;
-import ${package}.shared.BootstrapServers;
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
 import ${package}.shared.InvalidClickException;

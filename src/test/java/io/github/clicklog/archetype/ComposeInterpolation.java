@@ -125,17 +125,25 @@ public final class ComposeInterpolation {
                 + expression + "}\"; use ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error} or ${VAR:+other}");
     }
 
-    /** The index of the '}' closing a '${' whose body starts at {@code from}; nested '${...}' are skipped. */
+    /**
+     * The index of the '}' closing a '${' whose body starts at {@code from}. As in compose, every '{' counts
+     * (and the character after it is skipped), not only those of a nested '${'; without a balanced one,
+     * compose takes everything up to the last '}'.
+     */
     private static int closingBrace(String text, int from) {
         int depth = 1;
         for (int i = from; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c == '$' && i + 1 < text.length() && text.charAt(i + 1) == '{') {
+            if (c == '{') {
                 depth++;
                 i++;
             } else if (c == '}' && --depth == 0) {
                 return i;
             }
+        }
+        int last = text.lastIndexOf('}');
+        if (last >= from) {
+            return last;
         }
         throw new IllegalArgumentException("invalid interpolation format for \"" + text + "\": unclosed \"${\"");
     }

@@ -1,60 +1,101 @@
 package io.github.clicklog.archetype;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
+/**
+ * This archetype's copy of compose's .env and interpolation rules against the cases the generated project's
+ * doctor is tested with: one file, read where the archetype keeps it (its header explains the format).
+ */
 class ComposeInterpolationTest {
+    static final Path CASES = Path.of("archetype-resources/doctor/src/test/resources/compose-interpolation-cases.txt");
+    private static final String ARROW = " => ";
+
+    @TestFactory
+    List<DynamicTest> every_shared_case_reads_as_compose_reads_it() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        Map<String, String> variables = new LinkedHashMap<>();
+        List<String> lines = Files.readAllLines(CASES);
+        for (int number = 1; number <= lines.size(); number++) {
+            String line = lines.get(number - 1);
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String kind = line.substring(0, line.indexOf(' '));
+            String rest = line.substring(kind.length() + 1);
+            if (kind.equals("set")) {
+                variables.put(rest.substring(0, rest.indexOf('=')), rest.substring(rest.indexOf('=') + 1));
+                continue;
+            }
+            if (kind.equals("unset")) {
+                variables.remove(rest.strip());
+                continue;
+            }
+            int arrow = rest.lastIndexOf(ARROW);
+            assertTrue(arrow >= 0, CASES + ":" + number + " has no '=>': " + line);
+            String input = text(rest.substring(0, arrow));
+            String expected = rest.substring(arrow + ARROW.length());
+            Map<String, String> seen = Map.copyOf(variables);
+            String name = CASES.getFileName() + ":" + number + ": " + line;
+            tests.add(switch (kind) {
+                case "interpolate" -> DynamicTest.dynamicTest(name, () -> interpolate(input, expected, seen));
+                case "dotenv" -> DynamicTest.dynamicTest(name, () -> dotenv(input, expected, seen));
+                default -> throw new IllegalStateException(CASES + ":" + number + ": unknown kind of case '" + kind + "'");
+            });
+        }
+        assertFalse(tests.isEmpty(), CASES + " has no cases");
+        return tests;
+    }
+
+    private static void interpolate(String input, String expected, Map<String, String> variables) {
+        ComposeInterpolation interpolation = new ComposeInterpolation(variables);
+        if (expected.startsWith("error")) {
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> interpolation.apply(input));
+            assertTrue(error.getMessage().contains(expected.substring("error".length()).strip()), error.getMessage());
+        } else {
+            assertEquals(bracketed(expected), interpolation.apply(input));
+        }
+    }
+
+    private static void dotenv(String input, String expected, Map<String, String> processEnvironment) {
+        if (expected.equals("error")) {
+            assertThrows(IllegalArgumentException.class, () -> DotEnv.parse(input, processEnvironment));
+        } else if (expected.equals("nothing")) {
+            assertEquals(Map.of(), DotEnv.parse(input, processEnvironment));
+        } else {
+            String name = expected.substring(0, expected.indexOf(' '));
+            assertEquals(bracketed(expected.substring(name.length() + 1)), DotEnv.parse(input, processEnvironment).get(name),
+                    "the value of " + name);
+        }
+    }
+
+    private static String bracketed(String value) {
+        assertTrue(value.startsWith("[") && value.endsWith("]"), "an expected value is written in brackets: " + value);
+        return text(value.substring(1, value.length() - 1));
+    }
+
+    private static String text(String written) {
+        return written.replace("<newline>", "\n");
+    }
+
+    // What only this copy does: it reports unset variables and walks a parsed YAML tree.
+
     private final ComposeInterpolation interpolation = new ComposeInterpolation(
-            Map.of("PORT", "19092", "EMPTY", "", "HOST", "broker.test"));
-
-    @Test
-    void braced_and_bare_variables_take_their_values() {
-        assertEquals("broker.test:19092", interpolation.apply("${HOST}:$PORT"));
-    }
-
-    @Test
-    void colon_dash_default_applies_when_unset_or_empty() {
-        assertEquals("127.0.0.1", interpolation.apply("${BIND:-127.0.0.1}"));
-        assertEquals("127.0.0.1", interpolation.apply("${EMPTY:-127.0.0.1}"));
-        assertEquals("19092", interpolation.apply("${PORT:-1}"));
-    }
-
-    @Test
-    void dash_default_applies_only_when_unset() {
-        assertEquals("x", interpolation.apply("${BIND-x}"));
-        assertEquals("", interpolation.apply("${EMPTY-x}"));
-    }
-
-    @Test
-    void defaults_may_nest_variables() {
-        assertEquals("broker.test:19092", interpolation.apply("${BIND:-${HOST}:${PORT}}"));
-    }
-
-    @Test
-    void double_dollar_is_a_literal_dollar_and_is_not_interpolated() {
-        assertEquals("$PORT and ${PORT}", interpolation.apply("$$PORT and $${PORT}"));
-    }
-
-    @Test
-    void question_mark_makes_a_variable_required() {
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
-                () -> interpolation.apply("${EMPTY:?set EMPTY in .env}"));
-        assertTrue(error.getMessage().contains("set EMPTY in .env"), error.getMessage());
-        assertEquals("", interpolation.apply("${EMPTY?unused}"));
-    }
-
-    @Test
-    void plus_replaces_only_set_variables() {
-        assertEquals("yes", interpolation.apply("${PORT:+yes}"));
-        assertEquals("", interpolation.apply("${EMPTY:+yes}"));
-        assertEquals("yes", interpolation.apply("${EMPTY+yes}"));
-    }
+            Map.of("PORT", "19092", "HOST", "broker.test"));
 
     @Test
     void unset_variables_become_empty_and_are_reported() {
@@ -63,29 +104,8 @@ class ComposeInterpolationTest {
     }
 
     @Test
-    void a_lone_dollar_stays() {
-        assertEquals("costs 5$ or $", interpolation.apply("costs 5$ or $"));
-    }
-
-    @Test
-    void malformed_expressions_are_errors_as_in_compose() {
-        assertThrows(IllegalArgumentException.class, () -> interpolation.apply("${PORT"));
-        assertThrows(IllegalArgumentException.class, () -> interpolation.apply("${}"));
-        assertThrows(IllegalArgumentException.class, () -> interpolation.apply("${PORT:x}"));
-    }
-
-    @Test
     void trees_are_interpolated_in_values_not_in_keys() {
         Object tree = interpolation.applyToTree(Map.of("${HOST}", List.of("${PORT}", 7, Map.of("k", "$HOST"))));
         assertEquals(Map.of("${HOST}", List.of("19092", 7, Map.of("k", "broker.test"))), tree);
-    }
-
-    @Test
-    void dot_env_reads_like_compose() {
-        Map<String, String> env = DotEnv.parse(List.of(
-                "# comment", "", "A=1", "export B=two words # trailing comment", "C='${A} literal'",
-                "D=\"${A}-quoted\"", "E=${A}${B:-x}", "F="));
-        assertEquals(Map.of("A", "1", "B", "two words", "C", "${A} literal", "D", "1-quoted", "E", "1two words", "F", ""), env);
-        assertThrows(IllegalArgumentException.class, () -> DotEnv.parse(List.of("no equals sign")));
     }
 }

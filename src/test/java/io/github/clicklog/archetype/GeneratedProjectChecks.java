@@ -62,7 +62,7 @@ public final class GeneratedProjectChecks {
         List<String> problems = new ArrayList<>();
         for (String file : List.of("pom.xml", "mvnw", "mvnw.cmd", ".mvn/wrapper/maven-wrapper.properties", ".gitignore",
                 ".dockerignore", ".env", "README.md", ComposeProject.BROKER_FILE, ComposeProject.APP_FILE,
-                "web/Dockerfile", "consumer/Dockerfile")) {
+                "web/Dockerfile", "consumer/Dockerfile", "doctor/pom.xml", ListenerContract.RULES)) {
             if (!Files.isRegularFile(project.resolve(file))) {
                 problems.add(file + " is missing");
             }
@@ -189,22 +189,15 @@ public final class GeneratedProjectChecks {
     }
 
     /**
-     * The listener lines of docker-compose.broker.yml exactly as the contract writes them: what a user reads
-     * in the file, before .env fills the values in ({@link #compose} checks the values).
+     * The listener lines of docker-compose.broker.yml exactly as the rules state them (the generated project's
+     * listener-rules.properties, with the .env variables in place of the values): what a user reads in the
+     * file, before .env fills the values in ({@link #compose} checks the values).
      */
     public static List<String> contractLines(Path project, ArchetypeProperties properties) {
-        List<String> wanted = new ArrayList<>(List.of(
-                "KAFKA_ADVERTISED_LISTENERS: INSIDE://kafka:${KAFKA_INSIDE_PORT},OUTSIDE://${KAFKA_OUTSIDE_HOST}:${KAFKA_OUTSIDE_PORT}",
-                "KAFKA_INTER_BROKER_LISTENER_NAME: INSIDE",
-                "- \"" + ListenerContract.PUBLISHED_OUTSIDE_PORT + "\""));
-        if (properties.kraft()) {
-            wanted.add("KAFKA_LISTENERS: INSIDE://0.0.0.0:${KAFKA_INSIDE_PORT},OUTSIDE://0.0.0.0:${KAFKA_OUTSIDE_PORT},"
-                    + "CONTROLLER://0.0.0.0:${KAFKA_CONTROLLER_PORT}");
-            wanted.add("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: INSIDE:PLAINTEXT,OUTSIDE:PLAINTEXT,CONTROLLER:PLAINTEXT");
-            wanted.add("KAFKA_CONTROLLER_LISTENER_NAMES: CONTROLLER");
-        } else {
-            wanted.add("KAFKA_LISTENERS: INSIDE://0.0.0.0:${KAFKA_INSIDE_PORT},OUTSIDE://0.0.0.0:${KAFKA_OUTSIDE_PORT}");
-            wanted.add("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: INSIDE:PLAINTEXT,OUTSIDE:PLAINTEXT");
+        List<String> wanted = new ArrayList<>();
+        ListenerContract.composeLines(project, properties.kraft()).forEach((key, value) ->
+                wanted.add(key.startsWith("KAFKA_") ? key + ": " + value : "- \"" + value + "\""));
+        if (!properties.kraft()) {
             wanted.add("KAFKA_ZOOKEEPER_CONNECT: zookeeper:${ZOOKEEPER_PORT}");
         }
         List<String> lines = read(project.resolve(ComposeProject.BROKER_FILE)).lines().map(String::strip).toList();

@@ -69,13 +69,37 @@ class GeneratedProjectTest {
     @Test
     void java_sources_land_in_the_chosen_package() throws IOException {
         Path project = generated("custom");
-        Path shared = project.resolve("shared/src/main/java/org/acme/movies/clickstream/shared");
-        assertTrue(Files.isDirectory(shared), "expected the shared sources under " + shared);
-        try (Stream<Path> sources = Files.list(shared)) {
-            for (Path source : sources.toList()) {
-                assertTrue(Files.readString(source).startsWith("package org.acme.movies.clickstream.shared;"),
-                        source + " does not declare the chosen package");
+        for (String module : List.of("shared", "doctor")) {
+            Path sources = project.resolve(module + "/src/main/java/org/acme/movies/clickstream/" + module);
+            assertTrue(Files.isDirectory(sources), "expected the " + module + " sources under " + sources);
+            try (Stream<Path> files = Files.list(sources)) {
+                for (Path source : files.toList()) {
+                    assertTrue(Files.readString(source).startsWith("package org.acme.movies.clickstream." + module + ";"),
+                            source + " does not declare the chosen package");
+                }
             }
+        }
+    }
+
+    /** shared is the click domain; the doctor builds alone (-pl doctor) and shared knows nothing of it. */
+    @Test
+    void shared_holds_the_click_domain_and_the_doctor_stands_alone() throws IOException {
+        Path project = generated("default");
+        try (Stream<Path> files = Files.walk(project.resolve("shared"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String text = Files.readString(file);
+                assertFalse(text.contains("doctor") || text.contains("Listener") || text.contains("BootstrapServers"),
+                        file + " knows the listener doctor; shared holds the click domain only");
+            }
+        }
+        assertFalse(Files.readString(project.resolve("doctor/pom.xml")).contains("-shared</artifactId>"),
+                "the doctor must not depend on shared: ./mvnw -pl doctor builds it alone");
+        for (String app : List.of("web", "consumer")) {
+            assertTrue(Files.readString(project.resolve(app + "/pom.xml")).contains("-doctor</artifactId>"),
+                    app + " must depend on the doctor, so its image carries it in lib/");
+            String dockerfile = Files.readString(project.resolve(app + "/Dockerfile"));
+            assertTrue(dockerfile.contains("COPY doctor/pom.xml doctor/") && dockerfile.contains("COPY doctor/src doctor/src"),
+                    app + "/Dockerfile must build the doctor module");
         }
     }
 
@@ -106,9 +130,10 @@ class GeneratedProjectTest {
     void the_contract_check_catches_the_classic_mistakes(String mistake, UnaryOperator<String> edit, String reported)
             throws IOException {
         ArchetypeProperties defaults = ArchetypeRenderer.propertySets().get("default");
-        // the compose check reads .env and the two compose files only
+        // the compose check reads .env, the two compose files and the listener rules only
         Path project = out;
-        for (String file : List.of(".env", ComposeProject.BROKER_FILE, ComposeProject.APP_FILE)) {
+        for (String file : List.of(".env", ComposeProject.BROKER_FILE, ComposeProject.APP_FILE, ListenerContract.RULES)) {
+            Files.createDirectories(project.resolve(file).getParent());
             Files.copy(generated("default").resolve(file), project.resolve(file));
         }
         Path broker = project.resolve(ComposeProject.BROKER_FILE);

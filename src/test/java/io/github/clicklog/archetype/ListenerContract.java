@@ -1,23 +1,40 @@
 package io.github.clicklog.archetype;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The listener contract of the generated compose files (issue 2), checked against the values the project was
  * generated with. Returns every violation as a sentence naming the file, the key, what was expected and what
  * is there; an empty list means the contract holds.
  *
+ * <p>The listener settings expected are not written here: they come from the generated project's own
+ * statement of the rules, {@value #RULES} (which its doctor checks against too), filled in with the
+ * generated values ({@link #expectedSettings}) or with the compose variables that carry them
+ * ({@link #composeLines}).
+ *
  * <p>Why each rule: a client bootstraps from one address, then connects to whatever the broker advertises
  * for the listener it came in on. So INSIDE must advertise the service name on the compose network, OUTSIDE
  * the host name and the very port that is published on the host.
  */
 public final class ListenerContract {
-    static final String PUBLISHED_OUTSIDE_PORT = "${KAFKA_OUTSIDE_BIND:-127.0.0.1}:${KAFKA_OUTSIDE_PORT}:${KAFKA_OUTSIDE_PORT}";
+    /** The statement of the listener rules, in the generated project (copied there unfiltered). */
+    public static final String RULES = "doctor/src/main/resources/listener-rules.properties";
+    static final String SERVICE = "kafka";
+    /** The key of the rules that is not a broker setting but the broker service's one published port. */
+    private static final String PUBLISHED_PORT = "published.port";
     private static final Set<String> ALL_INTERFACES = Set.of("0.0.0.0", "", "[::]");
 
     private final ComposeProject compose;
@@ -27,6 +44,70 @@ public final class ListenerContract {
     private ListenerContract(ComposeProject compose, ArchetypeProperties expected) {
         this.compose = compose;
         this.expected = expected;
+    }
+
+    /**
+     * The rules filled in for compose: each listener setting under its compose name (KAFKA_LISTENERS ...) and
+     * the published port under {@value #PUBLISHED_PORT}. The node binds every interface and advertises INSIDE
+     * as the service name; {@code values} fills the rest ({outsideHost}, {insidePort}, {outsidePort},
+     * {controllerPort}, {publishHost}).
+     */
+    static Map<String, String> composeRules(Path projectDir, boolean kraft, Map<String, String> values) {
+        Properties rules = new Properties();
+        try (Reader in = Files.newBufferedReader(projectDir.resolve(RULES))) {
+            rules.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the generated project has no statement of its listener rules", e);
+        }
+        Map<String, String> filled = new LinkedHashMap<>(values);
+        filled.put("bindHost", "0.0.0.0");
+        filled.put("controllerHost", "0.0.0.0");
+        filled.put("insideHost", SERVICE);
+        Map<String, String> result = new LinkedHashMap<>();
+        for (String key : new TreeSet<>(rules.stringPropertyNames())) {
+            boolean kraftOnly = key.endsWith(".kraft");
+            String setting = kraftOnly ? key.substring(0, key.length() - ".kraft".length()) : key;
+            if (kraftOnly && !kraft) {
+                continue;
+            }
+            String name = setting.equals(PUBLISHED_PORT) ? PUBLISHED_PORT
+                    : "KAFKA_" + setting.toUpperCase(Locale.ROOT).replace('.', '_');
+            String value = fill(rules.getProperty(key), filled);
+            // sorted, a key comes before its .kraft addition
+            result.merge(name, value, (base, addition) -> base + "," + addition);
+        }
+        return result;
+    }
+
+    /** The rules with the values the project was generated with, and the host interface .env publishes on. */
+    static Map<String, String> expectedSettings(Path projectDir, ArchetypeProperties expected, String publishHost) {
+        return composeRules(projectDir, expected.kraft(), Map.of(
+                "outsideHost", expected.outsideHost(),
+                "insidePort", String.valueOf(expected.insidePort()),
+                "outsidePort", String.valueOf(expected.outsidePort()),
+                "controllerPort", String.valueOf(expected.controllerPort()),
+                "publishHost", publishHost));
+    }
+
+    /** The rules as docker-compose.broker.yml writes them, with the .env variables that carry the values. */
+    static Map<String, String> composeLines(Path projectDir, boolean kraft) {
+        return composeRules(projectDir, kraft, Map.of(
+                "outsideHost", "${KAFKA_OUTSIDE_HOST}",
+                "insidePort", "${KAFKA_INSIDE_PORT}",
+                "outsidePort", "${KAFKA_OUTSIDE_PORT}",
+                "controllerPort", "${KAFKA_CONTROLLER_PORT}",
+                "publishHost", "${KAFKA_OUTSIDE_BIND:-127.0.0.1}"));
+    }
+
+    private static String fill(String template, Map<String, String> values) {
+        String filled = template;
+        for (Map.Entry<String, String> value : values.entrySet()) {
+            filled = filled.replace("{" + value.getKey() + "}", value.getValue());
+        }
+        if (filled.matches(".*\\{[A-Za-z]+}.*")) {
+            throw new IllegalStateException(RULES + " uses a placeholder the contract does not fill: " + template);
+        }
+        return filled;
     }
 
     public static List<String> violations(ComposeProject compose, ArchetypeProperties expected) {
@@ -54,57 +135,50 @@ public final class ListenerContract {
         }
         Map<String, String> env = ComposeProject.environment(kafka);
 
+        Map<String, String> rules = expectedSettings(compose.projectDir(), expected,
+                compose.env().getOrDefault("KAFKA_OUTSIDE_BIND", "127.0.0.1"));
         Map<String, String> listeners = listenerMap(file, "KAFKA_LISTENERS", env.get("KAFKA_LISTENERS"));
-        Map<String, String> wantedBind = new LinkedHashMap<>();
-        wantedBind.put("INSIDE", String.valueOf(expected.insidePort()));
-        wantedBind.put("OUTSIDE", String.valueOf(expected.outsidePort()));
-        if (expected.kraft()) {
-            wantedBind.put("CONTROLLER", String.valueOf(expected.controllerPort()));
-        }
+        Map<String, String> wantedBind = listenerMap(RULES, "KAFKA_LISTENERS", rules.get("KAFKA_LISTENERS"));
         if (!listeners.keySet().equals(wantedBind.keySet())) {
             violation(file, "KAFKA_LISTENERS names " + listeners.keySet() + ", expected " + wantedBind.keySet());
         }
-        wantedBind.forEach((name, port) -> {
+        wantedBind.forEach((name, wanted) -> {
             String address = listeners.get(name);
             if (address != null) {
-                int colon = address.lastIndexOf(':');
-                String host = address.substring(0, colon);
-                String actualPort = address.substring(colon + 1);
-                if (!ALL_INTERFACES.contains(host) || !port.equals(actualPort)) {
+                String host = address.substring(0, address.lastIndexOf(':'));
+                String port = address.substring(address.lastIndexOf(':') + 1);
+                String wantedPort = wanted.substring(wanted.lastIndexOf(':') + 1);
+                if (!ALL_INTERFACES.contains(host) || !port.equals(wantedPort)) {
                     violation(file, "KAFKA_LISTENERS binds " + name + " to " + address
-                            + ", expected every interface of the container on port " + port + " (0.0.0.0:" + port + ")");
+                            + ", expected every interface of the container on port " + wantedPort + " (" + wanted + ")");
                 }
             }
         });
 
         Map<String, String> advertised = listenerMap(file, "KAFKA_ADVERTISED_LISTENERS", env.get("KAFKA_ADVERTISED_LISTENERS"));
-        Map<String, String> wantedAdvertised = Map.of(
-                "INSIDE", "kafka:" + expected.insidePort(),
-                "OUTSIDE", expected.outsideHost() + ":" + expected.outsidePort());
-        if (!advertised.equals(wantedAdvertised)) {
+        if (!advertised.equals(listenerMap(RULES, "KAFKA_ADVERTISED_LISTENERS", rules.get("KAFKA_ADVERTISED_LISTENERS")))) {
             violation(file, "KAFKA_ADVERTISED_LISTENERS is " + env.get("KAFKA_ADVERTISED_LISTENERS")
-                    + ", expected exactly INSIDE://kafka:" + expected.insidePort() + " and OUTSIDE://"
-                    + expected.outsideHost() + ":" + expected.outsidePort() + " (the controller is never advertised)");
+                    + ", expected exactly " + rules.get("KAFKA_ADVERTISED_LISTENERS") + " (the controller is never advertised)");
         }
 
-        Map<String, String> protocols = new LinkedHashMap<>();
-        String protocolMap = env.getOrDefault("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "");
-        for (String entry : protocolMap.split(",")) {
-            String[] parts = entry.strip().split(":", 2);
-            if (parts.length == 2) {
-                protocols.put(parts[0], parts[1]);
-            }
-        }
+        Map<String, String> protocols = protocolMap(env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"));
         if (!protocols.keySet().equals(listeners.keySet())) {
             violation(file, "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP names " + protocols.keySet()
                     + " but the listeners are " + listeners.keySet() + ": every listener needs a protocol");
+        } else if (!protocols.equals(protocolMap(rules.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP")))) {
+            violation(file, "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP is " + env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP")
+                    + ", expected " + rules.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"));
         }
-        expectEnv(file, env, "KAFKA_INTER_BROKER_LISTENER_NAME", "INSIDE");
+        expectEnv(file, env, "KAFKA_INTER_BROKER_LISTENER_NAME", rules.get("KAFKA_INTER_BROKER_LISTENER_NAME"));
+        if (rules.containsKey("KAFKA_CONTROLLER_LISTENER_NAMES")) {
+            expectEnv(file, env, "KAFKA_CONTROLLER_LISTENER_NAMES", rules.get("KAFKA_CONTROLLER_LISTENER_NAMES"));
+        } else if (env.containsKey("KAFKA_CONTROLLER_LISTENER_NAMES")) {
+            violation(file, "KAFKA_CONTROLLER_LISTENER_NAMES is set, but a ZooKeeper-mode broker has no controller listener");
+        }
         expectEnv(file, env, "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1");
         expectEnv(file, env, "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1");
         expectEnv(file, env, "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1");
         if (expected.kraft()) {
-            expectEnv(file, env, "KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER");
             String voters = env.getOrDefault("KAFKA_CONTROLLER_QUORUM_VOTERS", "");
             if (!voters.matches("\\d+@[^:,]+:" + expected.controllerPort())) {
                 violation(file, "KAFKA_CONTROLLER_QUORUM_VOTERS is '" + voters + "', expected <node id>@<host>:"
@@ -127,26 +201,27 @@ public final class ListenerContract {
             }
         }
 
-        checkPublishedPorts(file, ComposeProject.cast(ComposeProject.<Map<String, Object>>cast(raw.get("services")).get("kafka")), kafka);
+        checkPublishedPorts(file, ComposeProject.cast(ComposeProject.<Map<String, Object>>cast(raw.get("services")).get("kafka")), kafka,
+                rules.get(PUBLISHED_PORT));
         checkHealthcheck(file, kafka);
         checkNetwork(file, tree, kafka);
         checkVolume(file, tree, kafka, env.get("KAFKA_LOG_DIRS"));
     }
 
-    private void checkPublishedPorts(String file, Map<String, Object> rawKafka, Map<String, Object> kafka) {
+    private void checkPublishedPorts(String file, Map<String, Object> rawKafka, Map<String, Object> kafka, String wanted) {
+        String written = composeLines(compose.projectDir(), expected.kraft()).get(PUBLISHED_PORT);
         List<Object> rawPorts = ComposeProject.cast(rawKafka.get("ports"));
-        if (rawPorts == null || rawPorts.size() != 1 || !PUBLISHED_OUTSIDE_PORT.equals(String.valueOf(rawPorts.get(0)))) {
-            violation(file, "kafka.ports is " + rawPorts + ", expected exactly [\"" + PUBLISHED_OUTSIDE_PORT
+        if (rawPorts == null || rawPorts.size() != 1 || !written.equals(String.valueOf(rawPorts.get(0)))) {
+            violation(file, "kafka.ports is " + rawPorts + ", expected exactly [\"" + written
                     + "\"]: only OUTSIDE is published, with the advertised number on both sides, on the host"
                     + " interface .env chooses");
             return;
         }
-        String bind = compose.env().getOrDefault("KAFKA_OUTSIDE_BIND", "127.0.0.1");
-        String wanted = bind + ":" + expected.outsidePort() + ":" + expected.outsidePort();
         List<Object> ports = ComposeProject.cast(kafka.get("ports"));
         if (!wanted.equals(String.valueOf(ports.get(0)))) {
             violation(file, "kafka.ports becomes " + ports.get(0) + " with .env, expected " + wanted);
         }
+        String bind = compose.env().getOrDefault("KAFKA_OUTSIDE_BIND", "127.0.0.1");
         if (!"127.0.0.1".equals(bind)) {
             violation(".env", "KAFKA_OUTSIDE_BIND is '" + bind + "': by default the broker is published on loopback only");
         }
@@ -241,6 +316,17 @@ public final class ListenerContract {
             }
         }
         return result;
+    }
+
+    private static Map<String, String> protocolMap(String value) {
+        Map<String, String> protocols = new LinkedHashMap<>();
+        for (String entry : (value == null ? "" : value).split(",")) {
+            String[] parts = entry.strip().split(":", 2);
+            if (parts.length == 2) {
+                protocols.put(parts[0], parts[1]);
+            }
+        }
+        return protocols;
     }
 
     private void expectEnv(String where, Map<String, String> env, String key, String wanted) {

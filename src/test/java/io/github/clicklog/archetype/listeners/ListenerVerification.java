@@ -76,7 +76,7 @@ public final class ListenerVerification {
      * Runs the whole verification on a generated and built project ({@code mvn package} done) and throws an
      * AssertionError listing every failure. The report also goes to {@code workDir/report.txt}.
      *
-     * @param javaPackage    the generated project's package (the doctor is {@code <package>.shared.ListenerDoctor})
+     * @param javaPackage    the generated project's package (the doctor is {@code <package>.doctor.ListenerDoctor})
      * @param brokenVariants whether to run the broken variants too
      */
     public static void verify(Path project, String javaPackage, Versions versions, Path workDir, boolean brokenVariants)
@@ -437,7 +437,7 @@ public final class ListenerVerification {
 
     /** The doctor exactly as the generated README tells a user on the host to run it, from the project root. */
     private void documentedHostCommand(ComposeNetwork network, Path dir) throws Exception {
-        List<String> command = List.of("./mvnw", "-q", "-pl", "shared", "compile", "exec:java");
+        List<String> command = List.of("./mvnw", "-q", "-pl", "doctor", "compile", "exec:java");
         Map<String, String> environment = new LinkedHashMap<>(System.getenv());
         environment.remove("KAFKA_BOOTSTRAP_SERVERS");
         environment.remove("MAVEN_ARGS");
@@ -469,14 +469,14 @@ public final class ListenerVerification {
                 + (run.bootstrap() == null ? "default" : run.bootstrap().replace(':', '-')) + ".log");
         // The container command of the generated README; on the host the same class, from the project's
         // build output, in the directory of the (possibly broken) compose file.
-        List<String> command = List.of(ComposeBroker.java(), "-cp", "web.jar:lib/*", javaPackage + ".shared.ListenerDoctor");
+        List<String> command = List.of(ComposeBroker.java(), "-cp", "web.jar:lib/*", javaPackage + ".doctor.ListenerDoctor");
         long start = System.nanoTime();
         int status;
         if (run.container() != null) {
             status = network.run(run.container(), command, environment, web, log, DOCTOR_TIMEOUT);
         } else {
             status = network.run(null, List.of(ComposeBroker.java(), "-cp", web.resolve("web.jar") + ":" + web.resolve("lib") + "/*",
-                    javaPackage + ".shared.ListenerDoctor"), environment, dir, log, DOCTOR_TIMEOUT);
+                    javaPackage + ".doctor.ListenerDoctor"), environment, dir, log, DOCTOR_TIMEOUT);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String output = Files.readString(log);

@@ -1,4 +1,4 @@
-package ${package}.shared;
+package ${package}.doctor;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  * plain words what is wrong and how to fix it. Runs in about ten seconds at most.
  *
  * <pre>
- *   on the host:       ./mvnw -q -pl shared compile exec:java
- *   in a container:    docker compose exec web java -cp web.jar:lib/* ${package}.shared.ListenerDoctor
+ *   on the host:       ./mvnw -q -pl doctor compile exec:java
+ *   in a container:    docker compose exec web java -cp web.jar:lib/* ${package}.doctor.ListenerDoctor
  * </pre>
  *
  * <ol>
@@ -68,7 +68,7 @@ public final class ListenerDoctor {
         try {
             composeFile = BrokerComposeFile.find(Path.of(""), System.getenv());
         } catch (IOException e) {
-            System.out.println("Could not read " + BrokerComposeFile.FILE_NAME + ": " + e.getMessage()
+            System.out.println("Could not read " + BrokerComposeFile.FILE_NAME + " (with .env): " + e.getMessage()
                     + "; checking the network only.");
             composeFile = Optional.empty();
         }

@@ -1,4 +1,4 @@
-package ${package}.shared;
+package ${package}.doctor;
 
 import java.util.Map;
 
@@ -21,7 +21,7 @@ public record BootstrapServers(String address, String source) {
      * so every hint printed by the apps stays right if it moves.
      */
     public static final String LISTENER_DOCTOR_COMMAND =
-            "./mvnw -q -pl shared compile exec:java";
+            "./mvnw -q -pl doctor compile exec:java";
 
     public static BootstrapServers fromEnvironment() {
         return resolve(System.getenv());

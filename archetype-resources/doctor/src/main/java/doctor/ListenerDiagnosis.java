@@ -1,4 +1,4 @@
-package ${package}.shared;
+package ${package}.doctor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,8 +8,8 @@ import java.util.Map;
  * Turns what the listener doctor saw into plain sentences, each with the fix. No network here: the rules
  * are tested with made-up observations.
  *
- * <p>The two listeners: containers on the compose network use INSIDE, advertised as
- * {@code kafka:<inside port>}; clients on the host use OUTSIDE, advertised as
+ * <p>The two listeners, as {@link ListenerRules} states them: containers on the compose network use INSIDE,
+ * advertised as {@code kafka:<inside port>}; clients on the host use OUTSIDE, advertised as
  * {@code <outside host>:<outside port>} and published to the host with the same port number. A client
  * asks its bootstrap address for metadata, then connects to the address advertised for the listener it
  * came in on, so every failure is either "cannot reach the bootstrap address" or "cannot reach what is

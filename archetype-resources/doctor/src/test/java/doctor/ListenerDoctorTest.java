@@ -1,4 +1,4 @@
-package ${package}.shared;
+package ${package}.doctor;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -21,6 +22,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -154,5 +156,25 @@ class ListenerDoctorTest {
 
         assertEquals(1, status, sink.toString());
         assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 10, "the doctor answers within ten seconds");
+    }
+
+    @Test
+    void a_comment_after_the_outside_port_in_env_is_no_listener_problem() throws IOException {
+        Path project = Path.of("..");
+        Files.copy(project.resolve(BrokerComposeFile.FILE_NAME), emptyDir.resolve(BrokerComposeFile.FILE_NAME));
+        Files.writeString(emptyDir.resolve(".env"), Files.readString(project.resolve(".env"))
+                .replaceFirst("(?m)^KAFKA_OUTSIDE_PORT=.*$", "KAFKA_OUTSIDE_PORT=${kafkaOutsidePort}  # host port"));
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        ByteArrayOutputStream report = new ByteArrayOutputStream();
+
+        ListenerDoctor.run(Map.of(BootstrapServers.ENV_VARIABLE, "localhost:" + closedPort), emptyDir,
+                new PrintStream(report, true, StandardCharsets.UTF_8));
+
+        String text = report.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("(with .env): listener settings are consistent"), text);
+        assertFalse(text.contains("KAFKA_LISTENERS") || text.contains("KAFKA_ADVERTISED_LISTENERS"), text);
     }
 }

@@ -1,4 +1,4 @@
-package ${package}.shared;
+package ${package}.doctor;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package ${package}.shared;
+package ${package}.doctor;
 
 import java.util.ArrayList;
 import java.util.List;

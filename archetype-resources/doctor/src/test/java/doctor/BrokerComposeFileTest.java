@@ -1,4 +1,4 @@
-package ${package}.shared;
+package ${package}.doctor;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -86,18 +87,66 @@ class BrokerComposeFileTest {
     }
 
     @Test
-    void compose_interpolation_uses_defaults_only_where_the_variable_is_missing_or_empty() {
-        Map<String, String> variables = Map.of("SET", "value", "EMPTY", "");
+    void every_listener_setting_of_the_generated_file_is_the_one_the_rules_state() throws IOException {
+        BrokerComposeFile file = BrokerComposeFile.read(PROJECT, Map.of());
+        Map<String, String> rules = file.rules().composeEnvironment();
 
-        assertEquals("value", BrokerComposeFile.substitute(reference("SET:-fallback"), variables));
-        assertEquals("fallback", BrokerComposeFile.substitute(reference("EMPTY:-fallback"), variables));
-        assertEquals("", BrokerComposeFile.substitute(reference("EMPTY-fallback"), variables));
-        assertEquals("fallback", BrokerComposeFile.substitute(reference("MISSING-fallback"), variables));
-        assertEquals("a $SET b", BrokerComposeFile.substitute("a $" + "$SET b", variables));
+        assertTrue(rules.containsKey("KAFKA_LISTENERS") && rules.containsKey("KAFKA_ADVERTISED_LISTENERS"), rules.toString());
+        rules.forEach((key, value) -> assertEquals(value, file.environment().get(key), key));
     }
 
-    /** A compose reference in dollar-braces, built here because this file is itself a template. */
-    private static String reference(String inner) {
-        return "$" + "{" + inner + "}";
+    @Test
+    void a_comment_after_a_port_in_env_is_not_part_of_the_port() throws IOException {
+        int other = ${kafkaOutsidePort} == 65535 ? 1024 : ${kafkaOutsidePort} + 1;
+        Files.copy(PROJECT.resolve(BrokerComposeFile.FILE_NAME), copy.resolve(BrokerComposeFile.FILE_NAME));
+        Files.writeString(copy.resolve(".env"), Files.readString(PROJECT.resolve(".env"))
+                .replaceFirst("(?m)^KAFKA_OUTSIDE_PORT=.*$", "KAFKA_OUTSIDE_PORT=" + other + "  # host port"));
+
+        BrokerComposeFile file = BrokerComposeFile.read(copy, Map.of());
+
+        assertEquals(List.of(), file.findings());
+        assertEquals(other, file.layout().outsidePort());
+    }
+
+    @Test
+    void the_process_environment_wins_over_env_as_in_compose() throws IOException {
+        BrokerComposeFile file = BrokerComposeFile.read(PROJECT, Map.of("KAFKA_OUTSIDE_HOST", "clicks.example"));
+
+        assertEquals("clicks.example", file.layout().outsideHost());
+        assertTrue(file.environment().get("KAFKA_ADVERTISED_LISTENERS").contains("OUTSIDE://clicks.example:"),
+                file.environment().get("KAFKA_ADVERTISED_LISTENERS"));
+        assertEquals(List.of(), file.findings());
+    }
+
+    @Test
+    void the_file_is_read_as_yaml_whatever_its_indentation() throws IOException {
+        String fourSpaces = Files.readString(PROJECT.resolve(BrokerComposeFile.FILE_NAME)).lines()
+                .map(line -> " ".repeat(line.length() - line.stripLeading().length()) + line)
+                .reduce("", (a, b) -> a + b + "\n");
+        Files.writeString(copy.resolve(BrokerComposeFile.FILE_NAME), fourSpaces);
+        Files.copy(PROJECT.resolve(".env"), copy.resolve(".env"));
+
+        BrokerComposeFile file = BrokerComposeFile.read(copy, Map.of());
+
+        assertEquals(List.of(), file.findings());
+        assertEquals(BrokerComposeFile.read(PROJECT, Map.of()).environment(), file.environment());
+    }
+
+    @Test
+    void a_variable_missing_from_env_is_named() throws IOException {
+        String fixes = fixes(findingsAfter(text -> text.replace("KAFKA_INSIDE_PORT}", "KAFKA_INSIDE_PORTS}")));
+
+        assertTrue(fixes.contains("set KAFKA_INSIDE_PORTS in .env"), fixes);
+    }
+
+    @Test
+    void an_env_file_compose_would_refuse_is_named_in_the_error() throws IOException {
+        Files.copy(PROJECT.resolve(BrokerComposeFile.FILE_NAME), copy.resolve(BrokerComposeFile.FILE_NAME));
+        Files.writeString(copy.resolve(".env"), Files.readString(PROJECT.resolve(".env"))
+                .replaceFirst("(?m)^KAFKA_INSIDE_PORT=.*$", "KAFKA_INSIDE_PORT=\"unterminated"));
+
+        IOException error = assertThrows(IOException.class, () -> BrokerComposeFile.read(copy, Map.of()));
+
+        assertTrue(error.getMessage().contains(".env"), error.getMessage());
     }
 }

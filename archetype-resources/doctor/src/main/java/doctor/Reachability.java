@@ -1,4 +1,4 @@
-package ${package}.shared;
+package ${package}.doctor;
 
 import java.io.IOException;
 import java.io.InputStream;
