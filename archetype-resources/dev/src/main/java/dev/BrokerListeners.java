@@ -1,5 +1,8 @@
 package ${package}.dev;
 
+import ${package}.doctor.ListenerDiagnosis;
+import ${package}.doctor.ListenerRules;
+
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -67,16 +70,17 @@ public record BrokerListeners(String bindHost, String outsideHost, int outsidePo
         return insideHost + ":" + insidePort;
     }
 
-    /** The listener part of server.properties, the same settings as the compose file's KAFKA_* variables. */
+    /**
+     * The listener part of server.properties: the doctor's {@link ListenerRules}, the statement the compose file's
+     * KAFKA_* variables are checked against, filled in with this node's hosts and ports. CONTROLLER binds loopback:
+     * only this node talks to its quorum.
+     */
     public Map<String, String> serverProperties() {
+        ListenerRules rules = ListenerRules.kraft(
+                new ListenerDiagnosis.Layout(insideHost, outsideHost, outsidePort, insidePort), controllerPort);
         Map<String, String> config = new LinkedHashMap<>();
         config.put("controller.quorum.voters", "1@localhost:" + controllerPort);
-        config.put("controller.listener.names", "CONTROLLER");
-        config.put("listeners", "INSIDE://" + bindHost + ":" + insidePort + ",OUTSIDE://" + bindHost + ":"
-                + outsidePort + ",CONTROLLER://localhost:" + controllerPort);
-        config.put("advertised.listeners", "INSIDE://" + insideAddress() + ",OUTSIDE://" + outsideAddress());
-        config.put("listener.security.protocol.map", "INSIDE:PLAINTEXT,OUTSIDE:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        config.put("inter.broker.listener.name", "INSIDE");
+        config.putAll(rules.brokerSettings(bindHost, insideHost, "localhost"));
         return config;
     }
 }
