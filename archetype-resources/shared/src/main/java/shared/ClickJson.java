@@ -25,6 +25,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * The JSON form of clicks, both ways, with the validation rules in one place.
+ * Longer than the other classes on purpose: every rule a click must meet is here, so that the web producer and
+ * the consumer cannot come to disagree about what a valid click is.
  *
  * <p>The rules: {@code itemId} and {@code userId} or {@code sessionId} are required; ids ({@code itemId},
  * {@code userId}, {@code sessionId}, {@code clientEventId}) are 1 to {@value #MAX_ID_LENGTH} characters of

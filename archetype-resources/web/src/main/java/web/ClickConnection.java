@@ -40,6 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link WebRoutes}, writes the answer, and only then reads the next request. Runs on the connection's event
  * loop; nothing here blocks.
  *
+ * <p>Longer than the other classes on purpose: the connection's states and their deadlines (the table below) are
+ * one state machine, and split across classes its transitions could no longer be read, or checked, in one place.
+ *
  * <p>Answering one request at a time is what keeps a client from piling up work: a pipelined request that arrives
  * while one is being answered turns auto-read off until its turn, so further requests wait in the client's
  * socket, and a client that never reads its answers stops being read from. Clients that do not pipeline (all
