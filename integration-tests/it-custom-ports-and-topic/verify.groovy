@@ -1,7 +1,7 @@
 // Every port and the topic changed: the new values are everywhere, the defaults nowhere.
 import static io.github.clicklog.archetype.GeneratedProjectChecks.*
 import io.github.clicklog.archetype.ArchetypeProperties
-import io.github.clicklog.archetype.DotEnv
+import io.github.clicklog.archetype.ComposeProject
 import java.nio.file.Files
 
 def it = basedir.toPath()
@@ -14,7 +14,7 @@ assert Files.isRegularFile(project.resolve('.dockerignore'))
 assert Files.isDirectory(project.resolve('shared/src/main/java/org/acme/movies/clicks/shared'))
 assert Files.isDirectory(project.resolve('doctor/src/main/java/org/acme/movies/clicks/doctor'))
 
-def env = DotEnv.read(project.resolve('.env'))
+def env = ComposeProject.readEnv(project)
 assert env.KAFKA_OUTSIDE_PORT == '29092'
 assert env.KAFKA_INSIDE_PORT == '29093'
 assert env.KAFKA_CONTROLLER_PORT == '29094'

@@ -1,7 +1,7 @@
 // ZooKeeper mode: the seed's topology, ZooKeeper then Kafka, with the same INSIDE/OUTSIDE contract.
 import static io.github.clicklog.archetype.GeneratedProjectChecks.*
 import io.github.clicklog.archetype.ArchetypeProperties
-import io.github.clicklog.archetype.DotEnv
+import io.github.clicklog.archetype.ComposeProject
 import java.nio.file.Files
 
 def it = basedir.toPath()
@@ -14,7 +14,7 @@ assert Files.isRegularFile(project.resolve('.dockerignore'))
 
 def broker = Files.readString(project.resolve('docker-compose.broker.yml'))
 assert broker.contains('zookeeper:') && !broker.contains('CONTROLLER') : 'the ZooKeeper file, not the KRaft one'
-def env = DotEnv.read(project.resolve('.env'))
+def env = ComposeProject.readEnv(project)
 assert env.ZOOKEEPER_PORT == '2181'
 assert env.KAFKA_IMAGE.startsWith('confluentinc/cp-kafka:7.9.')
 assert !env.containsKey('KAFKA_CLUSTER_ID') : 'KRaft settings have no place in ZooKeeper mode'

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.clicklog.archetype.generated.doctor.ComposeInterpolation;
+import io.github.clicklog.archetype.generated.doctor.DotEnv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * This archetype's copy of compose's .env and interpolation rules against the cases the generated project's
+ * The generated project's own .env and interpolation code (compiled in by the pom) against the cases its
  * doctor is tested with: one file, read where the archetype keeps it (its header explains the format).
  */
 class ComposeInterpolationTest {
@@ -92,7 +94,7 @@ class ComposeInterpolationTest {
         return written.replace("<newline>", "\n");
     }
 
-    // What only this copy does: it reports unset variables and walks a parsed YAML tree.
+    // What the archetype's checks add: unset variables reported, and a parsed YAML tree walked.
 
     private final ComposeInterpolation interpolation = new ComposeInterpolation(
             Map.of("PORT", "19092", "HOST", "broker.test"));
@@ -105,7 +107,7 @@ class ComposeInterpolationTest {
 
     @Test
     void trees_are_interpolated_in_values_not_in_keys() {
-        Object tree = interpolation.applyToTree(Map.of("${HOST}", List.of("${PORT}", 7, Map.of("k", "$HOST"))));
+        Object tree = ComposeProject.interpolateValues(interpolation, Map.of("${HOST}", List.of("${PORT}", 7, Map.of("k", "$HOST"))));
         assertEquals(Map.of("${HOST}", List.of("19092", 7, Map.of("k", "broker.test"))), tree);
     }
 }

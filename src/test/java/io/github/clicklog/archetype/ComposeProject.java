@@ -1,9 +1,12 @@
 package io.github.clicklog.archetype;
 
+import io.github.clicklog.archetype.generated.doctor.ComposeInterpolation;
+import io.github.clicklog.archetype.generated.doctor.DotEnv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +30,7 @@ public final class ComposeProject {
 
     public ComposeProject(Path projectDir) {
         this.projectDir = projectDir;
-        this.env = DotEnv.read(projectDir.resolve(".env"));
+        this.env = readEnv(projectDir);
     }
 
     public Map<String, String> env() {
@@ -55,13 +58,43 @@ public final class ComposeProject {
     /** One compose file after {@code .env} substitution; fails if a variable has neither a value nor a default. */
     public Map<String, Object> interpolated(String file) {
         ComposeInterpolation interpolation = new ComposeInterpolation(env);
-        Map<String, Object> tree = cast(interpolation.applyToTree(raw(file)));
+        Map<String, Object> tree = cast(interpolateValues(interpolation, raw(file)));
         Set<String> missing = interpolation.missing();
         if (!missing.isEmpty()) {
             throw new AssertionError(file + " uses " + missing + ", which .env does not define:"
                     + " compose would substitute an empty string");
         }
         return tree;
+    }
+
+    /**
+     * The project's {@code .env} as compose reads it, without this JVM's environment (which would let the machine
+     * running the tests change what they see). The generated project's own reader.
+     */
+    public static Map<String, String> readEnv(Path projectDir) {
+        try {
+            return DotEnv.composeVariables(projectDir, Map.of());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Interpolates every string value of a parsed YAML tree; keys stay as written, as in compose. */
+    static Object interpolateValues(ComposeInterpolation interpolation, Object node) {
+        if (node instanceof String text) {
+            return interpolation.apply(text);
+        }
+        if (node instanceof Map<?, ?> map) {
+            Map<Object, Object> copy = new LinkedHashMap<>();
+            map.forEach((key, value) -> copy.put(key, interpolateValues(interpolation, value)));
+            return copy;
+        }
+        if (node instanceof List<?> list) {
+            List<Object> copy = new ArrayList<>();
+            list.forEach(value -> copy.add(interpolateValues(interpolation, value)));
+            return copy;
+        }
+        return node;
     }
 
     /** A service of the interpolated file. */

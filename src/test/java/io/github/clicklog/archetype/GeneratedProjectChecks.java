@@ -145,7 +145,7 @@ public final class GeneratedProjectChecks {
     /** .env, the compose files and the README carry the values the project was generated with. */
     public static List<String> carriesValues(Path project, ArchetypeProperties properties) {
         List<String> problems = new ArrayList<>();
-        Map<String, String> env = DotEnv.read(project.resolve(".env"));
+        Map<String, String> env = ComposeProject.readEnv(project);
         Map<String, String> wanted = new LinkedHashMap<>();
         wanted.put("KAFKA_OUTSIDE_PORT", String.valueOf(properties.outsidePort()));
         wanted.put("KAFKA_INSIDE_PORT", String.valueOf(properties.insidePort()));

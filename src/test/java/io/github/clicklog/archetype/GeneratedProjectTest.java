@@ -105,10 +105,10 @@ class GeneratedProjectTest {
 
     @Test
     void the_zookeeper_mode_has_no_kraft_settings_and_kraft_has_no_zookeeper() {
-        Map<String, String> kraftEnv = DotEnv.read(generated("default").resolve(".env"));
+        Map<String, String> kraftEnv = ComposeProject.readEnv(generated("default"));
         assertTrue(kraftEnv.containsKey("KAFKA_CLUSTER_ID"));
         assertFalse(kraftEnv.containsKey("ZOOKEEPER_PORT"));
-        Map<String, String> zkEnv = DotEnv.read(generated("zookeeper").resolve(".env"));
+        Map<String, String> zkEnv = ComposeProject.readEnv(generated("zookeeper"));
         assertFalse(zkEnv.containsKey("KAFKA_CLUSTER_ID"));
         assertEquals("2181", zkEnv.get("ZOOKEEPER_PORT"));
     }
@@ -116,8 +116,8 @@ class GeneratedProjectTest {
     @Test
     void two_generations_get_different_cluster_ids() {
         ArchetypeProperties defaults = ArchetypeRenderer.propertySets().get("default");
-        String first = DotEnv.read(ArchetypeRenderer.generate(defaults, out.resolve("a")).resolve(".env")).get("KAFKA_CLUSTER_ID");
-        String second = DotEnv.read(ArchetypeRenderer.generate(defaults, out.resolve("b")).resolve(".env")).get("KAFKA_CLUSTER_ID");
+        String first = ComposeProject.readEnv(ArchetypeRenderer.generate(defaults, out.resolve("a"))).get("KAFKA_CLUSTER_ID");
+        String second = ComposeProject.readEnv(ArchetypeRenderer.generate(defaults, out.resolve("b"))).get("KAFKA_CLUSTER_ID");
         assertFalse(first.equals(second), "each project needs its own KRaft cluster id");
     }
 
