@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every case of compose-interpolation-cases.txt (its header explains the format) against {@link DotEnv} and
- * {@link ComposeInterpolation}. The archetype's own tests run the same file against their copy of the rules.
+ * {@link ComposeInterpolation}. The archetype's build compiles and runs this very test too.
  */
 class ComposeInterpolationCasesTest {
 

@@ -52,6 +52,13 @@ class BrowserClicksIT {
     private static final String TOPIC = ClickTopic.DEFAULT;
     private static final Duration SINK_WAIT = Duration.ofSeconds(30);
     private static final int CLICKS = 20;
+    /**
+     * Logs the events that make the tracker send its queue as a beacon (the page hidden or left), so that a retry
+     * test that fails says whether one came in between.
+     */
+    private static final String PAGE_EVENTS = "<script>addEventListener('pagehide', () => console.warn('test page: pagehide'));"
+            + "document.addEventListener('visibilitychange', () => console.warn('test page: visibility '"
+            + " + document.visibilityState));</script>";
 
     @TempDir
     static Path workDir;
@@ -206,7 +213,7 @@ class BrowserClicksIT {
         long repeatsBefore = consumer.repeatedCount();
         site.planRelay(n -> n == 1 ? SiteServer.Relay.FORWARD_THEN_DROP_THE_ANSWER : SiteServer.Relay.FORWARD);
         site.page("/lost.html", trackerPage(lost, "data-endpoint=\"" + siteOrigin + "/relay/api/clicks\""
-                + " data-batch-size=\"5\" data-flush-ms=\"60000\"", ""));
+                + " data-batch-size=\"5\" data-flush-ms=\"60000\"", PAGE_EVENTS));
         browser.driver().get(siteOrigin + "/lost.html");
         clickItems(5);
         awaitTrue(() -> site.relayed().size() == 2 && pending() == 0,
@@ -223,7 +230,7 @@ class BrowserClicksIT {
         String busy = run("busy");
         site.planRelay(n -> n == 1 ? SiteServer.Relay.ANSWER_503 : SiteServer.Relay.FORWARD);
         site.page("/busy.html", trackerPage(busy, "data-endpoint=\"" + siteOrigin + "/relay/api/clicks\""
-                + " data-batch-size=\"5\" data-flush-ms=\"60000\"", ""));
+                + " data-batch-size=\"5\" data-flush-ms=\"60000\"", PAGE_EVENTS));
         browser.driver().get(siteOrigin + "/busy.html");
         clickItems(5);
         awaitTrue(() -> site.relayed().size() == 2 && pending() == 0,
