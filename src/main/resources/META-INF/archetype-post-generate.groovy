@@ -5,7 +5,7 @@
  *    where bad values are caught for `-B` and for archetype.properties files. On any problem the generated
  *    directory is removed (nothing half-made stays behind) and generation fails with every problem listed,
  *    each naming the property, the value, the rule and a fix.
- * 2. Finishes what the plugin cannot do: keeps the compose file of the chosen broker mode, writes a KRaft
+ * 2. Finishes what the plugin cannot do: keeps the compose file of the chosen broker mode and node count, writes a KRaft
  *    cluster id into .env, and restores the executable bit of mvnw and of shell scripts.
  */
 import java.nio.ByteBuffer
@@ -25,13 +25,30 @@ if (!problems.isEmpty()) {
     throw new IllegalArgumentException(message)
 }
 
-String mode = props.getProperty('brokerMode')
-Path chosen = projectDir.resolve("docker-compose.broker.${mode}.yml")
+// The broker file of the chosen topology becomes docker-compose.broker.yml; the others go.
+String topology = props.getProperty('kafkaNodes') == '3' ? 'kraft-cluster' : props.getProperty('brokerMode')
+Path chosen = projectDir.resolve("docker-compose.broker.${topology}.yml")
 Files.move(chosen, projectDir.resolve('docker-compose.broker.yml'), StandardCopyOption.REPLACE_EXISTING)
-['kraft', 'zookeeper'].each { Files.deleteIfExists(projectDir.resolve("docker-compose.broker.${it}.yml")) }
+['kraft', 'kraft-cluster', 'zookeeper'].each { Files.deleteIfExists(projectDir.resolve("docker-compose.broker.${it}.yml")) }
 
 Path env = projectDir.resolve('.env')
 Files.writeString(env, Files.readString(env).replace('__KAFKA_CLUSTER_ID__', newClusterId()))
+
+// Velocity has no arithmetic on string properties: the other nodes' ports (node n: port + 100 * (n - 1)) are
+// filled in here, as __kafkaOutsidePort_2__ and the like, in .env and the README.
+Map<String, String> nodePorts = [:]
+(2..3).each { n ->
+    ClicklogProperties.NODE_PORTS.each { name ->
+        nodePorts["__${name}_${n}__".toString()] =
+                String.valueOf(Integer.parseInt(props.getProperty(name)) + ClicklogProperties.NODE_PORT_STEP * (n - 1))
+    }
+}
+['.env', 'README.md'].each { file ->
+    Path path = projectDir.resolve(file)
+    String text = Files.readString(path)
+    nodePorts.each { token, port -> text = text.replace(token, port) }
+    Files.writeString(path, text)
+}
 
 // The plugin writes every file 0644: give the wrapper and any shell script back their executable bit.
 Files.walk(projectDir).withCloseable { files ->
@@ -62,8 +79,26 @@ class ClicklogProperties {
             'strictfp super switch synchronized this throw throws transient try void volatile while true false ' +
             'null _ var record yield sealed permits non-sealed').split(' ') as Set
 
+    /** Node n of a cluster uses each Kafka port + NODE_PORT_STEP * (n - 1): 9092, 9192, 9292 for OUTSIDE. */
+    static final int NODE_PORT_STEP = 100
+    /** The Kafka ports that exist once per node (OUTSIDE is published per node; dev mode runs every node on one host). */
+    static final List<String> NODE_PORTS = ['kafkaOutsidePort', 'kafkaInsidePort', 'kafkaControllerPort']
+
     static List<String> problems(Properties props) {
         List<String> problems = []
+
+        String nodesValue = props.getProperty('kafkaNodes')
+        int nodes = nodesValue in ['1', '3'] ? Integer.parseInt(nodesValue) : 1
+        if (!(nodesValue in ['1', '3'])) {
+            problems << "kafkaNodes='${nodesValue}': must be 1 (one broker) or 3 (a KRaft cluster of three nodes: replication factor 3, min.insync.replicas 2) (for example -DkafkaNodes=3)"
+        }
+        String mode = props.getProperty('brokerMode')
+        if (!(mode in ['kraft', 'zookeeper'])) {
+            problems << "brokerMode='${mode}': must be kraft or zookeeper (-DbrokerMode=kraft)"
+        } else if (mode == 'zookeeper' && nodes > 1) {
+            problems << "brokerMode='zookeeper' with kafkaNodes='${nodesValue}': the cluster option is KRaft only (ZooKeeper mode is Kafka 3.9, the end of its line); use -DbrokerMode=kraft -DkafkaNodes=3, or -DkafkaNodes=1 for ZooKeeper mode"
+        }
+
         Map<Integer, String> portOwners = [:]
         PORTS.each { name ->
             String value = props.getProperty(name)
@@ -76,10 +111,28 @@ class ClicklogProperties {
                 portOwners[port] = name
             }
         }
+        if (nodes > 1) {
+            // Nodes 2..n: checked after every given port is known, so a collision names both sides.
+            NODE_PORTS.findAll { name -> portOwners.values().contains(name) }.each { name ->
+                int first = Integer.parseInt(props.getProperty(name))
+                (2..nodes).each { n ->
+                    int port = first + NODE_PORT_STEP * (n - 1)
+                    String label = "node ${n}'s ${name} (${name} + ${NODE_PORT_STEP * (n - 1)} = ${port})"
+                    if (port > 65535) {
+                        problems << "${name}='${first}': with kafkaNodes=${nodes} ${label} is above 65535; node n uses ${name} + ${NODE_PORT_STEP} * (n - 1), so choose -D${name} of at most ${65535 - NODE_PORT_STEP * (nodes - 1)}"
+                    } else if (portOwners.containsKey(port)) {
+                        problems << "${portOwners[port]}='${port}': the same port as ${label}; with kafkaNodes=${nodes} node n uses each Kafka port + ${NODE_PORT_STEP} * (n - 1), so choose another -D${portOwners[port]} or -D${name}"
+                    } else {
+                        portOwners[port] = label
+                    }
+                }
+            }
+        }
 
-        String mode = props.getProperty('brokerMode')
-        if (!(mode in ['kraft', 'zookeeper'])) {
-            problems << "brokerMode='${mode}': must be kraft or zookeeper (-DbrokerMode=kraft)"
+        String partitions = props.getProperty('partitions')
+        Integer partitionCount = partitions ==~ /[0-9]{1,5}/ ? Integer.valueOf(partitions) : null
+        if (partitionCount == null || partitionCount < 1 || partitionCount > 1000) {
+            problems << "partitions='${partitions}': the click topic's partition count must be an integer from 1 to 1000 (each partition is one file the consumer keeps open; for example -Dpartitions=3)"
         }
 
         String topic = props.getProperty('topic')
