@@ -1,6 +1,7 @@
 package ${package}.web;
 
 import ${package}.doctor.BootstrapServers;
+import ${package}.doctor.KafkaClientProperties;
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -45,6 +46,7 @@ public final class KafkaClickPublisher implements ClickPublisher {
     private final CompletableFuture<Producer<String, byte[]>> producer = new CompletableFuture<>();
     private final String topic;
     private final BootstrapServers bootstrap;
+    private final KafkaClientProperties clientProperties;
     private final Duration deliveryTimeout;
     private final long bufferMemory;
     private final AtomicLong lastHintNanos = new AtomicLong(System.nanoTime() - HINT_INTERVAL_NANOS);
@@ -52,10 +54,12 @@ public final class KafkaClickPublisher implements ClickPublisher {
     private volatile CompletableFuture<Void> topicKnown = new CompletableFuture<>();
     private volatile boolean closed;
 
-    public KafkaClickPublisher(BootstrapServers bootstrap, String topic, Map<String, Object> overrides) {
+    public KafkaClickPublisher(BootstrapServers bootstrap, KafkaClientProperties clientProperties, String topic,
+                               Map<String, Object> overrides) {
         this.bootstrap = bootstrap;
+        this.clientProperties = clientProperties;
         this.topic = topic;
-        Map<String, Object> settings = producerSettings(bootstrap, overrides);
+        Map<String, Object> settings = producerSettings(bootstrap, clientProperties, overrides);
         this.deliveryTimeout = Duration.ofMillis(Long.parseLong(
                 String.valueOf(settings.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG))));
         this.bufferMemory = Long.parseLong(String.valueOf(settings.get(ProducerConfig.BUFFER_MEMORY_CONFIG)));
@@ -85,9 +89,18 @@ public final class KafkaClickPublisher implements ClickPublisher {
         }
     }
 
-    /** The producer settings, each with the reason; {@code overrides} win (benchmarks, tests). */
+    /** The producer settings for a plain-text broker (the benchmark's raw producer takes the same). */
     static Map<String, Object> producerSettings(BootstrapServers bootstrap, Map<String, Object> overrides) {
-        Map<String, Object> settings = new HashMap<>();
+        return producerSettings(bootstrap, KafkaClientProperties.none(), overrides);
+    }
+
+    /**
+     * The producer settings, each with the reason: first the connection settings of {@code KAFKA_CLIENT_PROPERTIES}
+     * (it may not set the ones below that delivery depends on), then ours; {@code overrides} win (benchmarks, tests).
+     */
+    static Map<String, Object> producerSettings(BootstrapServers bootstrap, KafkaClientProperties clientProperties,
+                                                Map<String, Object> overrides) {
+        Map<String, Object> settings = new HashMap<>(clientProperties.forProducer());
         settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.address());
         // Names this client in the broker's logs and metrics.
         settings.put(ProducerConfig.CLIENT_ID_CONFIG, "web-producer");
@@ -216,6 +229,12 @@ public final class KafkaClickPublisher implements ClickPublisher {
     }
 
     private void hintOncePerInterval(Exception error) {
+        var refused = KafkaClientProperties.authenticationFailure(error);
+        if (refused.isPresent()) {
+            // Not "is the broker up?": it answered, and said no. Logged once, however many clicks fail.
+            clientProperties.reportRefused(refused.get(), LOG::error);
+            return;
+        }
         long now = System.nanoTime();
         long last = lastHintNanos.get();
         if (now - last >= HINT_INTERVAL_NANOS && lastHintNanos.compareAndSet(last, now)) {
