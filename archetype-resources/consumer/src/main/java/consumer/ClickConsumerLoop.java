@@ -55,6 +55,9 @@ final class ClickConsumerLoop implements Runnable {
     /** When Kafka last refused the credentials (0: not refused), and the pause before the next try; loop thread only. */
     private long refusedAt;
     private Duration refusedPause = Duration.ZERO;
+    /** Rebalances this consumer took part in, and how many there had been at the last refusal; loop thread only. */
+    private long rebalances;
+    private long rebalancesAtRefusal;
     private volatile Set<TopicPartition> assignment = Set.of();
     private volatile boolean stopping;
     private volatile Throwable failure;
@@ -147,6 +150,7 @@ final class ClickConsumerLoop implements Runnable {
     /** Logs the problem once, shows it on /readyz, and waits longer after each refusal in a row (up to 10 s). */
     private void refused(AuthenticationException e) {
         refusedAt = System.nanoTime();
+        rebalancesAtRefusal = rebalances;
         status.refused(clientProperties.reportRefused(e, log::error));
         refusedPause = refusedPause.isZero() ? Duration.ofSeconds(1)
                 : refusedPause.multipliedBy(2).compareTo(MAX_REFUSED_PAUSE) > 0 ? MAX_REFUSED_PAUSE
@@ -164,12 +168,13 @@ final class ClickConsumerLoop implements Runnable {
     }
 
     /**
-     * A poll without an exception proves nothing (Kafka reports a refusal once, then backs off): a heartbeat to the
-     * group's coordinator after the last refusal does.
+     * A poll without an exception proves nothing (Kafka reports a refusal once, then backs off): joining the group
+     * or a heartbeat to its coordinator after the last refusal does.
      */
     private void acceptedAgain(long now) {
         double heartbeatAge = status.heartbeatAgeSeconds();
-        if (refusedAt != 0 && heartbeatAge >= 0 && (heartbeatAge + 1) * 1e9 < now - refusedAt) {
+        boolean heartbeatSince = heartbeatAge >= 0 && (heartbeatAge + 1) * 1e9 < now - refusedAt;
+        if (refusedAt != 0 && (rebalances > rebalancesAtRefusal || heartbeatSince)) {
             refusedAt = 0;
             refusedPause = Duration.ZERO;
             status.refused("");
@@ -242,6 +247,7 @@ final class ClickConsumerLoop implements Runnable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            rebalances++;
             assignment = Set.copyOf(consumer.assignment());
             if (!partitions.isEmpty()) {
                 log.info("Partitions assigned: {}", partitions);

@@ -102,22 +102,27 @@ class SecuredKafkaIT {
                 overrides, plain.startTimeout()));
         securedBootstrap = "localhost:" + securedPort;
         broker.createTopics(BrokerSettings.PARTITIONS, TOPIC, ClickTopic.deadLetter(TOPIC));
+        createUser(USER);
+        rightFile = clientProperties("right.properties", USER, PASSWORD);
+        wrongFile = clientProperties("wrong.properties", USER, WRONG_PASSWORD);
+    }
+
+    /** Over the plain OUTSIDE listener, as an operator with admin access would. */
+    private static void createUser(String user) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(USER,
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD)))
                     .all().get(30, TimeUnit.SECONDS);
         }
-        rightFile = clientProperties("right.properties", PASSWORD);
-        wrongFile = clientProperties("wrong.properties", WRONG_PASSWORD);
     }
 
     /** The file a user writes, as the README shows it (SASL_PLAINTEXT here: no TLS on this test broker). */
-    private static Path clientProperties(String name, String password) throws IOException {
+    private static Path clientProperties(String name, String user, String password) throws IOException {
         return Files.writeString(workDir.resolve(name), String.join(System.lineSeparator(),
                 "security.protocol=SASL_PLAINTEXT",
                 "sasl.mechanism=SCRAM-SHA-512",
                 "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\",
-                "    username=\"" + USER + "\" password=\"" + password + "\";",
+                "    username=\"" + user + "\" password=\"" + password + "\";",
                 ""));
     }
 
@@ -223,6 +228,35 @@ class SecuredKafkaIT {
             assertNoPassword(app.name() + "'s log", log);
         }
         answers.forEach(answer -> assertNoPassword("an answer", answer));
+    }
+
+    /** The user is created on the cluster while the apps run (an operator fixing it): they recover, no restart. */
+    @Test
+    @Order(3)
+    void once_the_cluster_takes_the_credentials_the_apps_recover_without_a_restart() throws Exception {
+        String lateUser = "late-" + UUID.randomUUID();
+        Path lateFile = clientProperties("late.properties", lateUser, PASSWORD);
+        Path sinkDir = workDir.resolve("sink-late");
+        int webPort = LocalKafkaBroker.freePort();
+        int consumerPort = LocalKafkaBroker.freePort();
+        ChildJvm web = startWeb("late", lateFile, webPort);
+        ChildJvm consumer = startConsumer("late", lateFile, sinkDir, consumerPort);
+        awaitNotReady(web, URI.create("http://127.0.0.1:" + webPort + "/readyz"));
+        awaitNotReady(consumer, URI.create("http://127.0.0.1:" + consumerPort + "/readyz"));
+
+        createUser(lateUser);
+        String eventId = postUntilAccepted(web, webPort, "{\"itemId\":\"movie-9\",\"userId\":\"u-9\"}");
+        awaitSink(sinkDir, text -> text.contains(eventId), consumer);
+
+        stopApps();
+        for (ChildJvm app : List.of(web, consumer)) {
+            String log = Files.readString(app.log());
+            assertEquals(1, log.lines().filter(line -> line.contains(REFUSED_LINE)).count(),
+                    app.name() + " should log the refusal once:\n" + app.logTail(30));
+            assertEquals(1, log.lines().filter(line -> line.contains("Kafka accepted the credentials from")).count(),
+                    app.name() + " should log the recovery once:\n" + app.logTail(30));
+            assertNoPassword(app.name() + "'s log", log);
+        }
     }
 
     private ChildJvm startWeb(String run, Path clientProperties, int port) {

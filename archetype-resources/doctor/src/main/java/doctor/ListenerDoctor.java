@@ -211,7 +211,9 @@ public final class ListenerDoctor {
         config.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, (int) CONNECT_TIMEOUT.toMillis());
         long start = System.nanoTime();
         try (Admin admin = Admin.create(config)) {
-            Collection<Node> nodes = describeCluster(admin, start + CLIENT_TIMEOUT.toNanos());
+            // TLS and SASL add round trips and key derivation to the first connection: a longer budget for them.
+            Duration budget = clientProperties.secured() ? CLIENT_TIMEOUT.multipliedBy(2) : CLIENT_TIMEOUT;
+            Collection<Node> nodes = describeCluster(admin, start + budget.toNanos());
             out.println("  Kafka client:      describeCluster answered in "
                     + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms (" + nodes.size() + " broker(s))");
             List<ListenerDiagnosis.Finding> findings = new ArrayList<>();

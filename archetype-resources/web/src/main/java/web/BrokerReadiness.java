@@ -136,6 +136,10 @@ final class BrokerReadiness implements AutoCloseable {
         } catch (Exception e) {
             Optional<String> refused = probe.refused(e);
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            if (refused.isEmpty() && before.reason().equals(REFUSED_REASON) && isTimeout(cause)) {
+                // A refused admin client reports the refusal to some calls only; the others just time out.
+                refused = Optional.of(before.detail());
+            }
             now = refused.isPresent() ? new Status(false, REFUSED_REASON, refused.get(), System.nanoTime())
                     : new Status(false, "the broker does not answer", cause.getClass().getSimpleName() + ": "
                     + cause.getMessage() + (probe.hint().isEmpty() ? "" : ". " + probe.hint()), System.nanoTime());
@@ -152,6 +156,11 @@ final class BrokerReadiness implements AutoCloseable {
                 LOG.warn("Not ready: {} ({})", now.reason(), now.detail());
             }
         }
+    }
+
+    private static boolean isTimeout(Throwable error) {
+        return error instanceof java.util.concurrent.TimeoutException
+                || error instanceof org.apache.kafka.common.errors.TimeoutException;
     }
 
     @Override
