@@ -108,6 +108,7 @@ public final class ClickConsumerApp implements AutoCloseable {
     /** Starts the consumer with a sink of your own; {@link #close()} closes it. */
     public static ClickConsumerApp start(ClickConsumerConfig config, ClickSink sink) {
         log.info(config.bootstrap().describe());
+        log.info(config.clientProperties().describe());
         log.info("Topic: {} (undecodable records go to {}), consumer group: {}", config.topic(),
                 ClickTopic.deadLetter(config.topic()), config.groupId());
         log.info("Data directory: {}{}", config.dataDir().toAbsolutePath().normalize(),

@@ -1,6 +1,7 @@
 package ${package}.consumer;
 
 import ${package}.doctor.BootstrapServers;
+import ${package}.doctor.KafkaClientProperties;
 import ${package}.shared.ClickTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
@@ -18,13 +19,16 @@ import java.util.Set;
  * @param dataDir           where {@link JsonLinesClickSink} writes; one consumer process per directory
  * @param consumerOverrides extra {@link ConsumerConfig} settings (timeouts in tests, security on a real cluster);
  *                          the settings that delivery depends on cannot be overridden
+ * @param clientProperties  settings for every client from {@code KAFKA_CLIENT_PROPERTIES} (security on a real
+ *                          cluster); overrides win over them
  */
 public record ClickConsumerConfig(
         BootstrapServers bootstrap,
         String topic,
         String groupId,
         Path dataDir,
-        Map<String, Object> consumerOverrides) {
+        Map<String, Object> consumerOverrides,
+        KafkaClientProperties clientProperties) {
 
     public static final String GROUP_ENV_VARIABLE = "CLICK_CONSUMER_GROUP";
     /** The consumer's status port (/livez, /readyz, /metrics); no clicks come in there. */
@@ -63,6 +67,7 @@ public record ClickConsumerConfig(
                     + " or leave it unset for " + DEFAULT_GROUP);
         }
         consumerOverrides = consumerOverrides == null ? Map.of() : Map.copyOf(consumerOverrides);
+        clientProperties = clientProperties == null ? KafkaClientProperties.none() : clientProperties;
         for (String key : consumerOverrides.keySet()) {
             if (FIXED_SETTINGS.contains(key)) {
                 throw new IllegalArgumentException("the consumer setting " + key
@@ -71,9 +76,15 @@ public record ClickConsumerConfig(
         }
     }
 
+    /** Without client properties (tests, and a plain-text broker). */
+    public ClickConsumerConfig(BootstrapServers bootstrap, String topic, String groupId, Path dataDir,
+                               Map<String, Object> consumerOverrides) {
+        this(bootstrap, topic, groupId, dataDir, consumerOverrides, KafkaClientProperties.none());
+    }
+
     /**
-     * Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code CLICK_CONSUMER_GROUP}, {@code CLICK_DATA_DIR}
-     * and {@code CLICK_CONSUMER_INSTANCE_ID}.
+     * Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code CLICK_CONSUMER_GROUP}, {@code CLICK_DATA_DIR},
+     * {@code CLICK_CONSUMER_INSTANCE_ID} and {@code KAFKA_CLIENT_PROPERTIES}.
      */
     public static ClickConsumerConfig fromEnvironment() {
         return resolve(System.getenv());
@@ -86,7 +97,8 @@ public record ClickConsumerConfig(
                 ClickTopic.resolve(environment),
                 valueOr(environment, GROUP_ENV_VARIABLE, DEFAULT_GROUP),
                 Path.of(valueOr(environment, DATA_DIR_ENV_VARIABLE, DEFAULT_DATA_DIR)),
-                instanceId.isEmpty() ? Map.of() : Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId));
+                instanceId.isEmpty() ? Map.of() : Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId),
+                KafkaClientProperties.resolve(environment));
     }
 
     /** {@code CONSUMER_PORT}, else the generated default. */

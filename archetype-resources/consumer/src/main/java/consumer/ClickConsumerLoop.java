@@ -1,5 +1,6 @@
 package ${package}.consumer;
 
+import ${package}.doctor.KafkaClientProperties;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -9,6 +10,7 @@ import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -27,6 +29,8 @@ import java.util.function.Supplier;
  *
  * <p>Errors by kind: transient ones (a broker restarting, a leader moving, a rebalance) are logged and the loop
  * polls again, which is safe because the sink's position keeps redelivered records from being stored twice;
+ * credentials Kafka refuses are logged once, shown by {@code /readyz}, and tried again with a growing pause (a
+ * restart would be refused the same way, and {@code restart: unless-stopped} would make that a crash loop);
  * anything else (authorization, an unsupported broker, a sink that cannot write, a topic that was recreated) stops
  * the loop, and {@link #failure()} says why. Either way it leaves through {@link #shutDown()}: commit what was
  * handled, close the clients and the sink.
@@ -35,6 +39,8 @@ final class ClickConsumerLoop implements Runnable {
 
     private static final Duration POLL_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** The longest pause between tries while Kafka refuses the credentials. */
+    private static final Duration MAX_REFUSED_PAUSE = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(ClickConsumerLoop.class);
 
     private final String topic;
@@ -45,6 +51,13 @@ final class ClickConsumerLoop implements Runnable {
     private final HandledOffsets offsets;
     private final ConsumerProgress progress;
     private final ConsumerStatus status;
+    private final KafkaClientProperties clientProperties;
+    /** When Kafka last refused the credentials (0: not refused), and the pause before the next try; loop thread only. */
+    private long refusedAt;
+    private Duration refusedPause = Duration.ZERO;
+    /** Rebalances this consumer took part in, and how many there had been at the last refusal; loop thread only. */
+    private long rebalances;
+    private long rebalancesAtRefusal;
     private volatile Set<TopicPartition> assignment = Set.of();
     private volatile boolean stopping;
     private volatile Throwable failure;
@@ -60,6 +73,7 @@ final class ClickConsumerLoop implements Runnable {
         this.offsets = new HandledOffsets(consumer, CLOSE_TIMEOUT);
         this.progress = new ConsumerProgress(config, startedAt);
         this.status = new ConsumerStatus(startedAt);
+        this.clientProperties = config.clientProperties();
     }
 
     /** Asks the loop to stop; {@code poll()} and a wait for a dead letter's acknowledgement leave at once. */
@@ -95,10 +109,14 @@ final class ClickConsumerLoop implements Runnable {
                     pollOnce();
                 } catch (RetriableException | CommitFailedException | RebalanceInProgressException e) {
                     log.warn("{}; retrying", e.toString());
+                } catch (AuthenticationException e) {
+                    refused(e);
                 }
                 long now = System.nanoTime();
                 status.polled(consumer, now);
-                progress.polled(now, assignment, status.heartbeatAgeSeconds());
+                acceptedAgain(now);
+                // While refused, the "is the broker up?" hint would mislead: the refusal was logged instead.
+                progress.polled(now, assignment, refusedAt != 0 ? 0 : status.heartbeatAgeSeconds());
             }
         } catch (WakeupException e) {
             if (!stopping) {
@@ -129,13 +147,48 @@ final class ClickConsumerLoop implements Runnable {
         }
     }
 
+    /** Logs the problem once, shows it on /readyz, and waits longer after each refusal in a row (up to 10 s). */
+    private void refused(AuthenticationException e) {
+        refusedAt = System.nanoTime();
+        rebalancesAtRefusal = rebalances;
+        status.refused(clientProperties.reportRefused(e, log::error));
+        refusedPause = refusedPause.isZero() ? Duration.ofSeconds(1)
+                : refusedPause.multipliedBy(2).compareTo(MAX_REFUSED_PAUSE) > 0 ? MAX_REFUSED_PAUSE
+                : refusedPause.multipliedBy(2);
+        long until = System.nanoTime() + refusedPause.toNanos();
+        // Short sleeps: stop() must not wait out the pause (wakeup() only leaves poll()).
+        while (!stopping && System.nanoTime() < until) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * A poll without an exception proves nothing (Kafka reports a refusal once, then backs off): joining the group
+     * or a heartbeat to its coordinator after the last refusal does.
+     */
+    private void acceptedAgain(long now) {
+        double heartbeatAge = status.heartbeatAgeSeconds();
+        boolean heartbeatSince = heartbeatAge >= 0 && (heartbeatAge + 1) * 1e9 < now - refusedAt;
+        if (refusedAt != 0 && (rebalances > rebalancesAtRefusal || heartbeatSince)) {
+            refusedAt = 0;
+            refusedPause = Duration.ZERO;
+            status.refused("");
+            clientProperties.reportAccepted(log::info);
+        }
+    }
+
     /** Dead letters first, then the sink, then the commit: a failure at any step leaves nothing committed. */
     private void handle(ConsumerRecords<byte[], byte[]> records) throws IOException {
         ClickBatch batch = ClickBatch.decode(records);
         if (!batch.deadLetters().isEmpty()) {
             try {
                 deadLetters.send(batch.deadLetters());
-            } catch (RetriableException e) {
+            } catch (RetriableException | AuthenticationException e) {
                 // Nothing of this batch is stored yet: read it again, dead letters first.
                 log.warn("Could not write {} dead letter(s) to {} ({}); reading the batch again",
                         batch.deadLetters().size(), deadLetters.topic(), e.toString());
@@ -194,6 +247,7 @@ final class ClickConsumerLoop implements Runnable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            rebalances++;
             assignment = Set.copyOf(consumer.assignment());
             if (!partitions.isEmpty()) {
                 log.info("Partitions assigned: {}", partitions);

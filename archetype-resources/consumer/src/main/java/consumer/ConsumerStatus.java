@@ -27,6 +27,8 @@ final class ConsumerStatus {
     private volatile long lastPollNanos;
     private volatile double heartbeatAgeSeconds = -1;
     private volatile Map<TopicPartition, Long> lag = Map.of();
+    /** Why Kafka refused the credentials, while it does; empty otherwise. */
+    private volatile String refused = "";
     /** Used by the loop's thread only. */
     private long lastRefreshAt;
 
@@ -53,6 +55,11 @@ final class ConsumerStatus {
         lag = Map.copyOf(current);
     }
 
+    /** Kafka refused the credentials ({@code problem}), or takes them again (empty). */
+    void refused(String problem) {
+        refused = problem;
+    }
+
     /** Records not yet stored, per owned partition, as of the last refresh. */
     Map<TopicPartition, Long> lag() {
         return lag;
@@ -75,6 +82,11 @@ final class ConsumerStatus {
         if (sincePoll > STUCK_AFTER.toNanos()) {
             return new ClickConsumerApp.Health(false, false,
                     "no poll for " + TimeUnit.NANOSECONDS.toSeconds(sincePoll) + " s");
+        }
+        String refusal = refused;
+        if (!refusal.isEmpty()) {
+            // Live all the same: a restart would be refused the same way.
+            return new ClickConsumerApp.Health(true, false, refusal);
         }
         double heartbeat = heartbeatAgeSeconds;
         if (heartbeat < 0) {

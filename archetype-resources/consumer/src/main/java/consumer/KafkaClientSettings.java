@@ -10,7 +10,8 @@ import java.util.Properties;
 /**
  * The settings of the consumer's two Kafka clients, each with why: the click consumer, and the producer that
  * writes dead letters. What "stored exactly once" depends on is set here and cannot be overridden
- * ({@link ClickConsumerConfig#FIXED_SETTINGS}).
+ * ({@link ClickConsumerConfig#FIXED_SETTINGS}, and the file of {@code KAFKA_CLIENT_PROPERTIES} may not set it
+ * either). Both clients get that file's settings first: the same cluster needs the same credentials.
  */
 final class KafkaClientSettings {
 
@@ -19,6 +20,7 @@ final class KafkaClientSettings {
 
     static Properties consumerSettings(ClickConsumerConfig config) {
         Properties props = new Properties();
+        props.putAll(config.clientProperties().forConsumer());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap().address());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         // Offsets are committed by the loop, and only after the sink has the clicks.
@@ -39,6 +41,7 @@ final class KafkaClientSettings {
 
     static Properties deadLetterProducerSettings(ClickConsumerConfig config) {
         Properties props = new Properties();
+        props.putAll(config.clientProperties().forProducer());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap().address());
         props.put(ProducerConfig.CLIENT_ID_CONFIG, config.groupId() + "-dead-letters");
         // acks=all: a dead letter counts as written once all in-sync replicas have it; only then do we commit.
@@ -55,7 +58,7 @@ final class KafkaClientSettings {
         // Bytes out: a dead letter is the record as it came.
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        // The same cluster needs the same credentials.
+        // The same cluster needs the same credentials (security set in a test's consumer overrides too).
         config.consumerOverrides().forEach((key, value) -> {
             if (key.startsWith("security.") || key.startsWith("ssl.") || key.startsWith("sasl.")) {
                 props.put(key, value);

@@ -1,6 +1,7 @@
 package ${package}.consumer;
 
 import ${package}.doctor.BootstrapServers;
+import ${package}.doctor.KafkaClientProperties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -9,6 +10,7 @@ import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -236,6 +238,23 @@ class ClickConsumerLoopTest {
         assertTrue(!app.isRunning() && app.failure().isEmpty(), "stopped without a failure");
         assertEquals(1, committed(P0));
         JsonLinesClickSink.open(dataDir).close();
+    }
+
+    @Test
+    void refused_credentials_keep_the_loop_running_and_not_ready_until_kafka_takes_them() throws Exception {
+        Path file = Files.writeString(dataDir.resolveSibling(dataDir.getFileName() + "-client.properties"),
+                "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n");
+        consumer.setPollException(new SaslAuthenticationException("invalid credentials"));
+        app = ClickConsumerApp.start(new ClickConsumerConfig(BootstrapServers.resolve(Map.of()), Clicks.TOPIC,
+                "test-group", dataDir, Map.of(), KafkaClientProperties.load(file)),
+                JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("not ready: refused", () -> app.health().problem().startsWith(
+                "Kafka refused the credentials from KAFKA_CLIENT_PROPERTIES=" + file));
+        assertTrue(app.isRunning() && app.health().live(), "a refusal is not fatal: " + app.health());
+
+        assignAndAdd(0, Clicks.validRecord(0, 0));
+        await("the click stored once Kafka takes the credentials", () -> app.storedCount() == 1);
+        assertTrue(app.failure().isEmpty());
     }
 
     private ClickConsumerConfig config() {

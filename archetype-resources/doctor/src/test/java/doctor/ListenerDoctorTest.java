@@ -219,7 +219,7 @@ class ListenerDoctorTest {
             ByteArrayOutputStream report = new ByteArrayOutputStream();
 
             int status = new ListenerDoctor(BootstrapServers.resolve(Map.of(BootstrapServers.ENV_VARIABLE, node1.toString())),
-                    Optional.empty(), cluster(node1.port(), node2.getLocalPort(), node3),
+                    KafkaClientProperties.resolve(Map.of()), Optional.empty(), cluster(node1.port(), node2.getLocalPort(), node3),
                     new PrintStream(report, true, StandardCharsets.UTF_8)).examine();
 
             String text = report.toString(StandardCharsets.UTF_8);
@@ -243,7 +243,7 @@ class ListenerDoctorTest {
 
             int status = new ListenerDoctor(BootstrapServers.resolve(Map.of(BootstrapServers.ENV_VARIABLE,
                     node1 + ",127.0.0.1:" + node2.getLocalPort() + ",127.0.0.1:" + node3)),
-                    Optional.empty(), cluster(node1.port(), node2.getLocalPort(), node3),
+                    KafkaClientProperties.resolve(Map.of()), Optional.empty(), cluster(node1.port(), node2.getLocalPort(), node3),
                     new PrintStream(report, true, StandardCharsets.UTF_8)).examine();
 
             String text = report.toString(StandardCharsets.UTF_8);

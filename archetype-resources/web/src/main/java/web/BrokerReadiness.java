@@ -1,6 +1,7 @@
 package ${package}.web;
 
 import ${package}.doctor.BootstrapServers;
+import ${package}.doctor.KafkaClientProperties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -13,7 +14,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,6 +37,8 @@ final class BrokerReadiness implements AutoCloseable {
     static final Duration STALE_AFTER = Duration.ofSeconds(6);
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerReadiness.class);
+    /** The reason anyone may see; the file and what to check are in the detail and the log. */
+    static final String REFUSED_REASON = "Kafka refused the credentials from KAFKA_CLIENT_PROPERTIES";
 
     /** Asks the broker about the topic; returns what it said, or throws if it did not answer in time. */
     interface Probe extends AutoCloseable {
@@ -42,6 +47,15 @@ final class BrokerReadiness implements AutoCloseable {
         /** What to check when the broker does not answer (logged, and shown to loopback callers). */
         default String hint() {
             return "";
+        }
+
+        /** If Kafka refused the client's credentials: the problem, logged once by the probe. */
+        default Optional<String> refused(Exception error) {
+            return Optional.empty();
+        }
+
+        /** Ready again after {@link #refused}: the probe logs that once. */
+        default void accepted() {
         }
 
         @Override
@@ -80,8 +94,9 @@ final class BrokerReadiness implements AutoCloseable {
     }
 
     /** Probes with an Admin client over the listener the producer uses: describeCluster and describeTopics. */
-    static BrokerReadiness forKafka(BootstrapServers bootstrap, String topic) {
-        return new BrokerReadiness(new AdminProbe(bootstrap, topic));
+    static BrokerReadiness forKafka(BootstrapServers bootstrap, KafkaClientProperties clientProperties,
+                                    String topic) {
+        return new BrokerReadiness(new AdminProbe(bootstrap, clientProperties, topic));
     }
 
     /** Starts the background probe; the first runs at once. */
@@ -119,18 +134,33 @@ final class BrokerReadiness implements AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         } catch (Exception e) {
+            Optional<String> refused = probe.refused(e);
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            now = new Status(false, "the broker does not answer", cause.getClass().getSimpleName() + ": "
+            if (refused.isEmpty() && before.reason().equals(REFUSED_REASON) && isTimeout(cause)) {
+                // A refused admin client reports the refusal to some calls only; the others just time out.
+                refused = Optional.of(before.detail());
+            }
+            now = refused.isPresent() ? new Status(false, REFUSED_REASON, refused.get(), System.nanoTime())
+                    : new Status(false, "the broker does not answer", cause.getClass().getSimpleName() + ": "
                     + cause.getMessage() + (probe.hint().isEmpty() ? "" : ". " + probe.hint()), System.nanoTime());
         }
         last = now;
         if (now.ready() != before.ready() || !now.reason().equals(before.reason())) {
             if (now.ready()) {
+                probe.accepted();
                 LOG.info("Ready: {}", now.detail());
+            } else if (now.reason().equals(REFUSED_REASON)) {
+                // the probe has logged the problem, once for the whole app
+                LOG.debug("Not ready: {}", now.detail());
             } else {
                 LOG.warn("Not ready: {} ({})", now.reason(), now.detail());
             }
         }
+    }
+
+    private static boolean isTimeout(Throwable error) {
+        return error instanceof java.util.concurrent.TimeoutException
+                || error instanceof org.apache.kafka.common.errors.TimeoutException;
     }
 
     @Override
@@ -150,11 +180,13 @@ final class BrokerReadiness implements AutoCloseable {
 
     private static final class AdminProbe implements Probe {
         private final BootstrapServers bootstrap;
+        private final KafkaClientProperties clientProperties;
         private final String topic;
         private Admin admin;
 
-        AdminProbe(BootstrapServers bootstrap, String topic) {
+        AdminProbe(BootstrapServers bootstrap, KafkaClientProperties clientProperties, String topic) {
             this.bootstrap = bootstrap;
+            this.clientProperties = clientProperties;
             this.topic = topic;
         }
 
@@ -162,11 +194,13 @@ final class BrokerReadiness implements AutoCloseable {
         public Answer ask(Duration timeout) throws Exception {
             if (admin == null) {
                 // Created on the probe thread: start-up does not wait for it; it keeps its connection between probes.
-                admin = Admin.create(Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.address(),
-                        AdminClientConfig.CLIENT_ID_CONFIG, "web-readiness",
-                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
-                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()));
+                // The same connection settings as the producer: the same cluster needs the same credentials.
+                Map<String, Object> settings = new HashMap<>(clientProperties.forAdmin());
+                settings.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.address());
+                settings.put(AdminClientConfig.CLIENT_ID_CONFIG, "web-readiness");
+                settings.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+                settings.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+                admin = Admin.create(settings);
             }
             int timeoutMs = (int) timeout.toMillis();
             DescribeClusterResult cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs));
@@ -193,6 +227,17 @@ final class BrokerReadiness implements AutoCloseable {
         @Override
         public String hint() {
             return bootstrap.unreachableHint();
+        }
+
+        @Override
+        public Optional<String> refused(Exception error) {
+            return KafkaClientProperties.authenticationFailure(error)
+                    .map(refused -> clientProperties.reportRefused(refused, LOG::error));
+        }
+
+        @Override
+        public void accepted() {
+            clientProperties.reportAccepted(LOG::info);
         }
 
         @Override

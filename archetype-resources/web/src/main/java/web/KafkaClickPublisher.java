@@ -1,6 +1,7 @@
 package ${package}.web;
 
 import ${package}.doctor.BootstrapServers;
+import ${package}.doctor.KafkaClientProperties;
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -18,6 +19,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * topic's metadata, which {@code send()} would do for up to {@code max.block.ms} while the broker is down at
  * start-up: one thread fetches it, and clicks that arrive before it is known wait for that thread's result (and
  * get their 503 with it, if the broker does not answer). Nor for buffer space: see {@link InFlightClicks}.
+ *
+ * <p>When Kafka refuses the credentials, that thread replaces the Kafka producer, with a pause growing to 10 s
+ * between tries, until Kafka takes them: an idempotent producer refused while it asks for its producer id is
+ * left unable to send for good, so one that Kafka later accepts would still fail every click.
  */
 public final class KafkaClickPublisher implements ClickPublisher {
 
@@ -39,12 +45,19 @@ public final class KafkaClickPublisher implements ClickPublisher {
     /** At most one broker hint per this interval, so an outage under load does not flood the log. */
     private static final long HINT_INTERVAL_NANOS = Duration.ofSeconds(30).toNanos();
     private static final Duration METADATA_RETRY_PAUSE = Duration.ofMillis(200);
+    private static final Duration MAX_REFUSED_PAUSE = Duration.ofSeconds(10);
     static final int LINGER_MS = 1;
 
-    /** Created on the metadata thread, so that start-up builds it while the HTTP server starts. */
-    private final CompletableFuture<Producer<String, byte[]>> producer = new CompletableFuture<>();
+    /**
+     * Created on the metadata thread, so that start-up builds it while the HTTP server starts; replaced by a
+     * completed one holding a new producer after Kafka refused the credentials.
+     */
+    private volatile CompletableFuture<Producer<String, byte[]>> producer = new CompletableFuture<>();
+    /** Released by a send that Kafka refused: the metadata thread then replaces the producer. */
+    private final Semaphore refusedSends = new Semaphore(0);
     private final String topic;
     private final BootstrapServers bootstrap;
+    private final KafkaClientProperties clientProperties;
     private final Duration deliveryTimeout;
     private final long bufferMemory;
     private final AtomicLong lastHintNanos = new AtomicLong(System.nanoTime() - HINT_INTERVAL_NANOS);
@@ -52,10 +65,12 @@ public final class KafkaClickPublisher implements ClickPublisher {
     private volatile CompletableFuture<Void> topicKnown = new CompletableFuture<>();
     private volatile boolean closed;
 
-    public KafkaClickPublisher(BootstrapServers bootstrap, String topic, Map<String, Object> overrides) {
+    public KafkaClickPublisher(BootstrapServers bootstrap, KafkaClientProperties clientProperties, String topic,
+                               Map<String, Object> overrides) {
         this.bootstrap = bootstrap;
+        this.clientProperties = clientProperties;
         this.topic = topic;
-        Map<String, Object> settings = producerSettings(bootstrap, overrides);
+        Map<String, Object> settings = producerSettings(bootstrap, clientProperties, overrides);
         this.deliveryTimeout = Duration.ofMillis(Long.parseLong(
                 String.valueOf(settings.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG))));
         this.bufferMemory = Long.parseLong(String.valueOf(settings.get(ProducerConfig.BUFFER_MEMORY_CONFIG)));
@@ -67,7 +82,21 @@ public final class KafkaClickPublisher implements ClickPublisher {
                 topicKnown.completeExceptionally(e);
                 return;
             }
-            fetchTopicMetadata();
+            Duration refusedPause = Duration.ZERO;
+            while (!closed && !Thread.currentThread().isInterrupted()) {
+                if (fetchTopicMetadata()) {
+                    refusedPause = Duration.ZERO;
+                    awaitRefusedSend();
+                } else {
+                    refusedPause = refusedPause.isZero() ? Duration.ofSeconds(1)
+                            : refusedPause.multipliedBy(2).compareTo(MAX_REFUSED_PAUSE) > 0 ? MAX_REFUSED_PAUSE
+                            : refusedPause.multipliedBy(2);
+                    pause(refusedPause);
+                }
+                if (!closed) {
+                    replaceProducer(settings);
+                }
+            }
         }, "web-producer-metadata");
         fetch.setDaemon(true);
         fetch.start();
@@ -85,9 +114,18 @@ public final class KafkaClickPublisher implements ClickPublisher {
         }
     }
 
-    /** The producer settings, each with the reason; {@code overrides} win (benchmarks, tests). */
+    /** The producer settings for a plain-text broker (the benchmark's raw producer takes the same). */
     static Map<String, Object> producerSettings(BootstrapServers bootstrap, Map<String, Object> overrides) {
-        Map<String, Object> settings = new HashMap<>();
+        return producerSettings(bootstrap, KafkaClientProperties.none(), overrides);
+    }
+
+    /**
+     * The producer settings, each with the reason: first the connection settings of {@code KAFKA_CLIENT_PROPERTIES}
+     * (it may not set the ones below that delivery depends on), then ours; {@code overrides} win (benchmarks, tests).
+     */
+    static Map<String, Object> producerSettings(BootstrapServers bootstrap, KafkaClientProperties clientProperties,
+                                                Map<String, Object> overrides) {
+        Map<String, Object> settings = new HashMap<>(clientProperties.forProducer());
         settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.address());
         // Names this client in the broker's logs and metrics.
         settings.put(ProducerConfig.CLIENT_ID_CONFIG, "web-producer");
@@ -143,6 +181,9 @@ public final class KafkaClickPublisher implements ClickPublisher {
                     written.complete(null);
                 } else {
                     hintOncePerInterval(error);
+                    if (KafkaClientProperties.authenticationFailure(error).isPresent()) {
+                        refusedSends.release();
+                    }
                     written.completeExceptionally(error);
                 }
             });
@@ -153,29 +194,65 @@ public final class KafkaClickPublisher implements ClickPublisher {
         return written;
     }
 
-    /** Asks for the topic's partitions until the broker answers; each failed try fails the clicks waiting for it. */
-    private void fetchTopicMetadata() {
+    /**
+     * Asks for the topic's partitions until the broker answers; each failed try fails the clicks waiting for it.
+     *
+     * @return true once the topic is known; false if Kafka refused the credentials (or the publisher closed)
+     */
+    private boolean fetchTopicMetadata() {
         while (!closed && !Thread.currentThread().isInterrupted()) {
             CompletableFuture<Void> attempt = topicKnown;
             try {
                 producer.join().partitionsFor(topic);
                 attempt.complete(null);
-                return;
+                return true;
             } catch (RuntimeException e) {
-                topicKnown = new CompletableFuture<>();
+                boolean refused = KafkaClientProperties.authenticationFailure(e).isPresent();
+                // Refused: clicks get their 503 at once until the next try, instead of waiting out the pause.
+                topicKnown = refused ? CompletableFuture.failedFuture(e) : new CompletableFuture<>();
                 if (!closed) {
                     hintOncePerInterval(e);
                 }
                 attempt.completeExceptionally(e);
-                pauseAfterFailure();
+                if (refused) {
+                    return false;
+                }
+                // Some failures come at once (an invalid topic name): a short pause keeps the retries from spinning.
+                pause(METADATA_RETRY_PAUSE);
             }
+        }
+        return false;
+    }
+
+    /** Until a send is refused (or the publisher closes); the refusals of the other sends of that moment with it. */
+    private void awaitRefusedSend() {
+        try {
+            refusedSends.acquire();
+            refusedSends.drainPermits();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
         }
     }
 
-    /** Some failures come at once (an invalid topic name): a short pause keeps the retries from spinning. */
-    private static void pauseAfterFailure() {
+    /** New clicks wait for the new producer's metadata; those in the old one fail at once (503, sent again). */
+    private void replaceProducer(Map<String, Object> settings) {
+        if (topicKnown.isDone()) {
+            topicKnown = new CompletableFuture<>();
+        }
+        Producer<String, byte[]> old = producer.join();
+        producer = CompletableFuture.completedFuture(
+                new KafkaProducer<>(settings, new StringSerializer(), new ByteArraySerializer()));
+        old.close(Duration.ZERO);
+        if (closed) {
+            // close() ran meanwhile and closed the old one
+            producer.join().close(Duration.ZERO);
+        }
+    }
+
+    private static void pause(Duration pause) {
         try {
-            Thread.sleep(METADATA_RETRY_PAUSE.toMillis());
+            Thread.sleep(pause.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -207,6 +284,7 @@ public final class KafkaClickPublisher implements ClickPublisher {
     @Override
     public void close() {
         closed = true;
+        refusedSends.release();
         try {
             // close() flushes first; the bound keeps a dead broker from holding up shutdown for long.
             producer.join().close(deliveryTimeout);
@@ -216,6 +294,12 @@ public final class KafkaClickPublisher implements ClickPublisher {
     }
 
     private void hintOncePerInterval(Exception error) {
+        var refused = KafkaClientProperties.authenticationFailure(error);
+        if (refused.isPresent()) {
+            // Not "is the broker up?": it answered, and said no. Logged once, however many clicks fail.
+            clientProperties.reportRefused(refused.get(), LOG::error);
+            return;
+        }
         long now = System.nanoTime();
         long last = lastHintNanos.get();
         if (now - last >= HINT_INTERVAL_NANOS && lastHintNanos.compareAndSet(last, now)) {

@@ -85,11 +85,13 @@ public final class WebProducerApp implements AutoCloseable {
     /** Starts the server with a Kafka producer; returns once it listens (it does not wait for the broker). */
     public static WebProducerApp start(WebProducerConfig config) {
         LOG.info("{}", config.bootstrap().describe());
+        LOG.info("{}", config.clientProperties().describe());
         // The Kafka producer is built on its own thread while the HTTP server starts: each takes a few hundred
         // milliseconds, mostly loading classes, and there are two cores.
-        KafkaClickPublisher publisher =
-                new KafkaClickPublisher(config.bootstrap(), config.topic(), config.producerOverrides());
-        BrokerReadiness readiness = BrokerReadiness.forKafka(config.bootstrap(), config.topic());
+        KafkaClickPublisher publisher = new KafkaClickPublisher(config.bootstrap(), config.clientProperties(),
+                config.topic(), config.producerOverrides());
+        BrokerReadiness readiness =
+                BrokerReadiness.forKafka(config.bootstrap(), config.clientProperties(), config.topic());
         try {
             WebProducerApp app = start(config, publisher, readiness);
             try {

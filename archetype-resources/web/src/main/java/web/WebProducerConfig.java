@@ -1,6 +1,7 @@
 package ${package}.web;
 
 import ${package}.doctor.BootstrapServers;
+import ${package}.doctor.KafkaClientProperties;
 import ${package}.shared.ClickTopic;
 
 import java.util.Map;
@@ -14,6 +15,8 @@ import java.util.Objects;
  * @param port   the HTTP port; 0 picks a free one (tests), see {@link WebProducerApp#port()}
  * @param limits connections, body size and timeouts; {@link HttpLimits#DEFAULT} unless tests say otherwise
  * @param allowedOrigins the pages that may post clicks from a browser; {@link AllowedOrigins#DEFAULT} if null
+ * @param clientProperties settings for every Kafka client from {@code KAFKA_CLIENT_PROPERTIES} (security);
+ *                         {@code producerOverrides} win over them
  */
 public record WebProducerConfig(
         BootstrapServers bootstrap,
@@ -21,7 +24,8 @@ public record WebProducerConfig(
         int port,
         HttpLimits limits,
         AllowedOrigins allowedOrigins,
-        Map<String, Object> producerOverrides) {
+        Map<String, Object> producerOverrides,
+        KafkaClientProperties clientProperties) {
 
     public static final String PORT_VARIABLE = "WEB_PORT";
     /** The most connections open at once; more get 503 (and the process needs a file descriptor for each). */
@@ -41,6 +45,13 @@ public record WebProducerConfig(
         limits = limits == null ? HttpLimits.DEFAULT : limits;
         allowedOrigins = allowedOrigins == null ? AllowedOrigins.parse(AllowedOrigins.DEFAULT) : allowedOrigins;
         producerOverrides = producerOverrides == null ? Map.of() : Map.copyOf(producerOverrides);
+        clientProperties = clientProperties == null ? KafkaClientProperties.none() : clientProperties;
+    }
+
+    /** Without client properties (tests, and a plain-text broker). */
+    public WebProducerConfig(BootstrapServers bootstrap, String topic, int port, HttpLimits limits,
+                             AllowedOrigins allowedOrigins, Map<String, Object> producerOverrides) {
+        this(bootstrap, topic, port, limits, allowedOrigins, producerOverrides, KafkaClientProperties.none());
     }
 
     /** With the default limits. */
@@ -50,8 +61,8 @@ public record WebProducerConfig(
     }
 
     /**
-     * Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code WEB_PORT}, {@code WEB_MAX_CONNECTIONS} and
-     * {@code CLICK_ALLOWED_ORIGINS}, with the generated defaults.
+     * Reads {@code KAFKA_BOOTSTRAP_SERVERS}, {@code CLICK_TOPIC}, {@code WEB_PORT}, {@code WEB_MAX_CONNECTIONS},
+     * {@code CLICK_ALLOWED_ORIGINS} and {@code KAFKA_CLIENT_PROPERTIES}, with the generated defaults.
      */
     public static WebProducerConfig fromEnvironment() {
         return resolve(System.getenv());
@@ -65,22 +76,26 @@ public record WebProducerConfig(
                 portFrom(environment.get(PORT_VARIABLE)),
                 HttpLimits.DEFAULT.withMaxConnections(maxConnectionsFrom(environment.get(MAX_CONNECTIONS_VARIABLE))),
                 AllowedOrigins.resolve(environment),
-                Map.of());
+                Map.of(),
+                KafkaClientProperties.resolve(environment));
     }
 
     /** The same settings on another port (tests use 0). */
     public WebProducerConfig withPort(int otherPort) {
-        return new WebProducerConfig(bootstrap, topic, otherPort, limits, allowedOrigins, producerOverrides);
+        return new WebProducerConfig(bootstrap, topic, otherPort, limits, allowedOrigins, producerOverrides,
+                clientProperties);
     }
 
     /** The same settings with other limits (tests use short timeouts). */
     public WebProducerConfig withLimits(HttpLimits otherLimits) {
-        return new WebProducerConfig(bootstrap, topic, port, otherLimits, allowedOrigins, producerOverrides);
+        return new WebProducerConfig(bootstrap, topic, port, otherLimits, allowedOrigins, producerOverrides,
+                clientProperties);
     }
 
     /** The same settings with another CORS allowlist (browser tests serve their pages from another origin). */
     public WebProducerConfig withAllowedOrigins(AllowedOrigins otherOrigins) {
-        return new WebProducerConfig(bootstrap, topic, port, limits, otherOrigins, producerOverrides);
+        return new WebProducerConfig(bootstrap, topic, port, limits, otherOrigins, producerOverrides,
+                clientProperties);
     }
 
     private static int maxConnectionsFrom(String value) {
