@@ -135,14 +135,14 @@ class KafkaClientPropertiesTest {
     @Test
     void kafkas_own_configuration_dump_hides_the_password_typed_settings() throws IOException {
         Map<String, Object> settings = new HashMap<>(load(SASL_SSL).forProducer());
-        settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092");
+        settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "broker.example:9096");
         settings.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         settings.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         Map<String, ?> values = new ProducerConfig(settings).values();
         assertEquals("[hidden]", String.valueOf(values.get("sasl.jaas.config")));
         assertEquals("[hidden]", String.valueOf(values.get("ssl.truststore.password")));
         Map<String, Object> admin = new HashMap<>(load(SASL_SSL).forAdmin());
-        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092");
+        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "broker.example:9096");
         assertFalse(String.valueOf(new AdminClientConfig(admin).values()).contains(PASSWORD));
     }
 
