@@ -216,6 +216,14 @@ public final class ClickConsumerApp implements AutoCloseable {
         return loop.assignment();
     }
 
+    /**
+     * The assigned partitions the sink has not claimed yet, with how long each has waited: another process still
+     * holds them (with the default sink, the lock of the partition's file). Paused meanwhile.
+     */
+    public Map<TopicPartition, Duration> waitingForClaim() {
+        return loop.waitingForClaim();
+    }
+
     public ClickConsumerConfig config() {
         return config;
     }
