@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,6 +57,8 @@ public final class JsonLinesClickSink implements ClickSink {
 
     private static final String SUFFIX = ".jsonl";
     private static final String LOCK_SUFFIX = ".lock";
+    /** The lock files some sink of this JVM has open: see {@link #claim}. */
+    private static final Set<Path> LOCKED_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
     /** Opens a partition file for reading and appending; tests pass one that records what happens. */
     @FunctionalInterface
@@ -128,19 +131,33 @@ public final class JsonLinesClickSink implements ClickSink {
             return true;
         }
         Path path = lockFile(dataDir, partition);
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
+        // A second sink of this JVM must not even open the lock file: on Linux, closing any descriptor of a file
+        // drops every lock the process holds on it, so its failed attempt would free the first sink's lock for
+        // other processes.
+        if (!LOCKED_IN_THIS_JVM.add(path)) {
+            return false;
+        }
+        FileLock lock = null;
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held by another sink of this JVM
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw new IOException("cannot lock " + path + " (" + e + "): the data directory must be on a file system"
-                    + " with working file locks (a local disk, or NFSv4)", e);
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // locked through another path to the same file (a link): held in this JVM
+            } catch (IOException | RuntimeException e) {
+                throw new IOException("cannot lock " + path + " (" + e + "): the data directory must be on a file"
+                        + " system with working file locks (a local disk, or NFSv4)", e);
+            } finally {
+                if (lock == null) {
+                    channel.close();
+                }
+            }
+        } finally {
+            if (lock == null) {
+                LOCKED_IN_THIS_JVM.remove(path);
+            }
         }
         if (lock == null) {
-            channel.close();
             return false;
         }
         claims.put(partition, lock);
@@ -169,6 +186,8 @@ public final class JsonLinesClickSink implements ClickSink {
                         lock.acquiredBy().close(); // closing the channel releases its lock
                     } catch (IOException e) {
                         failure = e;
+                    } finally {
+                        LOCKED_IN_THIS_JVM.remove(lockFile(dataDir, partition));
                     }
                 }
             }

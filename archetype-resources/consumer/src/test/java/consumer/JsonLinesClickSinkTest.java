@@ -259,6 +259,20 @@ class JsonLinesClickSinkTest {
     }
 
     @Test
+    void a_second_sink_of_the_same_jvm_that_is_refused_leaves_the_first_ones_lock_in_place() throws Exception {
+        try (JsonLinesClickSink first = JsonLinesClickSink.open(dataDir);
+             JsonLinesClickSink second = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(first.claim(P0));
+            assertTrue(!second.claim(P0));
+            assertTrue(!second.claim(P0));
+            // On Linux, a second descriptor of the lock file, once closed, would have dropped the first one's lock.
+            assertEquals("held", lockAsSeenByAnotherProcess(JsonLinesClickSink.lockFile(dataDir, P0)));
+            first.release(List.of(P0));
+            assertEquals("free", lockAsSeenByAnotherProcess(JsonLinesClickSink.lockFile(dataDir, P0)));
+        }
+    }
+
+    @Test
     void close_releases_every_partition() throws IOException {
         JsonLinesClickSink first = claimingAll(JsonLinesClickSink.open(dataDir));
         first.close();
@@ -290,31 +304,49 @@ class JsonLinesClickSinkTest {
      * the lock is concerned. Returns once the lock is taken.
      */
     private Process lockInAnotherProcess(Path file) throws IOException {
-        Path source = dataDir.resolve("HoldLock.java");
+        Process process = otherProcess("hold", file);
+        String line = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        if (!"locked".equals(line)) {
+            process.destroyForcibly();
+            throw new IOException("the lock-holding JVM did not start: " + line);
+        }
+        return process;
+    }
+
+    /** Whether another process could lock {@code file} now: "free" or "held". */
+    private String lockAsSeenByAnotherProcess(Path file) throws IOException, InterruptedException {
+        Process process = otherProcess("try", file);
+        String line = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        return line;
+    }
+
+    /** A JVM of its own (a single-file source program) that holds the lock of {@code file}, or only tries it. */
+    private Process otherProcess(String mode, Path file) throws IOException {
+        Path source = dataDir.resolve("OtherProcess.java");
         Files.writeString(source, String.join("\n",
                 "import java.nio.channels.FileChannel;",
+                "import java.nio.channels.FileLock;",
                 "import java.nio.file.Path;",
                 "import java.nio.file.StandardOpenOption;",
-                "public class HoldLock {",
+                "public class OtherProcess {",
                 "    public static void main(String[] args) throws Exception {",
-                "        FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.CREATE,"
+                "        FileChannel channel = FileChannel.open(Path.of(args[1]), StandardOpenOption.CREATE,"
                         + " StandardOpenOption.WRITE);",
+                "        if (args[0].equals(\"try\")) {",
+                "            FileLock lock = channel.tryLock();",
+                "            System.out.println(lock == null ? \"held\" : \"free\");",
+                "            return;",
+                "        }",
                 "        channel.lock();",
                 "        System.out.println(\"locked\");",
                 "        Thread.sleep(120_000);",
                 "    }",
                 "}"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, source.toString(), file.toString())
-                .redirectErrorStream(true).start();
-        BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
-        String line = output.readLine();
-        if (!"locked".equals(line)) {
-            process.destroyForcibly();
-            throw new IOException("the lock-holding JVM did not start: " + line);
-        }
-        return process;
+        return new ProcessBuilder(java, source.toString(), mode, file.toString()).redirectErrorStream(true).start();
     }
 
     private static List<Long> offsets(List<StoredClick> clicks) {
