@@ -3,6 +3,7 @@ package ${package}.consumer;
 import ${package}.doctor.BootstrapServers;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
@@ -266,6 +267,30 @@ class ClickConsumerLoopTest {
         app.close();
         assertEquals(List.of(0L, 1L, 2L, 3L), offsets(JsonLinesClickSink.readAll(dataDir)));
         assertEquals(1, app.storedCount(), "only offset 3 was new: the resume point was read after the other let go");
+    }
+
+    @Test
+    void a_partition_waiting_for_its_file_and_without_any_position_is_not_read_from_the_sink_until_claimed()
+            throws Exception {
+        JsonLinesClickSink previous = JsonLinesClickSink.open(dataDir);
+        assertTrue(previous.claim(P0));
+        previous.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1)));
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1), Clicks.validRecord(0, 2));
+        // Nothing committed and no automatic reset: Kafka asks where to start, also for the paused partition.
+        consumer.schedulePollTask(() -> consumer.setPollException(new NoOffsetForPartitionException(P0)));
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("partition 0 waits for its file", () -> app.waitingForClaim().containsKey(P0));
+        Thread.sleep(500);
+        assertTrue(app.isRunning(), "the question is answered without reading a file another process writes: "
+                + app.failure());
+        assertEquals(0, app.storedCount());
+        previous.close();
+
+        await("offset 2 committed", () -> committed(P0) == 3);
+        app.close();
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        assertEquals(1, app.storedCount(), "resumed after the file's last line once claimed");
     }
 
     @Test
