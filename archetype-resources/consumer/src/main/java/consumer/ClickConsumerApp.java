@@ -27,6 +27,8 @@ import java.util.function.Supplier;
  *       has acknowledged the records that are not clicks): {@link ClickConsumerLoop}.</li>
  *   <li>No duplicates: on assignment, every partition resumes right after the sink's last stored offset, so
  *       what a crash left uncommitted is not stored again: {@link ResumePolicy}.</li>
+ *   <li>Several consumers of the group may share one data directory: each partition's file is written only by
+ *       the one that holds its lock, and read for the resume point only once held ({@link ClickSink#claim}).</li>
  *   <li>Records that are not valid clicks go to {@code <topic>.dlq} with the reason in a header
  *       ({@link DeadLetter}, {@link DeadLetterPublisher}).</li>
  *   <li>SIGTERM: a shutdown hook calls {@link #close()}: {@code wakeup()} leaves {@code poll()}, the loop
@@ -215,6 +217,14 @@ public final class ClickConsumerApp implements AutoCloseable {
     /** The partitions this consumer owns right now; empty until the group has assigned some. */
     public Set<TopicPartition> assignment() {
         return loop.assignment();
+    }
+
+    /**
+     * The assigned partitions the sink has not claimed yet, with how long each has waited: another process still
+     * holds them (with the default sink, the lock of the partition's file). Paused meanwhile.
+     */
+    public Map<TopicPartition, Duration> waitingForClaim() {
+        return loop.waitingForClaim();
     }
 
     public ClickConsumerConfig config() {

@@ -18,9 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -34,10 +37,19 @@ import java.util.function.Supplier;
  * anything else (authorization, an unsupported broker, a sink that cannot write, a topic that was recreated) stops
  * the loop, and {@link #failure()} says why. Either way it leaves through {@link #shutDown()}: commit what was
  * handled, close the clients and the sink.
+ *
+ * <p>Several consumers of one group may share one sink (the same data directory): a partition given to this
+ * one is read and written only once the sink {@link ClickSink#claim claims} it (for the default sink: the lock
+ * of its file). Until then it is paused ({@link PendingClaims}), so that the previous owner, or a hung
+ * consumer that the group gave up on, finishes its last write first; then it resumes right after the sink's
+ * last stored click, as the previous owner left it. A partition revoked or lost is committed (if it can still
+ * be) and released. Nothing of a batch is in flight when that happens: the listener runs inside
+ * {@code poll()}, and each batch is stored, forced and handed to the commit before the next poll.
  */
 final class ClickConsumerLoop implements Runnable {
 
     private static final Duration POLL_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration MIN_POLL_TIMEOUT = Duration.ofMillis(10);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     /** The longest pause between tries while Kafka refuses the credentials. */
     private static final Duration MAX_REFUSED_PAUSE = Duration.ofSeconds(10);
@@ -58,7 +70,10 @@ final class ClickConsumerLoop implements Runnable {
     /** Rebalances this consumer took part in, and how many there had been at the last refusal; loop thread only. */
     private long rebalances;
     private long rebalancesAtRefusal;
+    private final PendingClaims pending = new PendingClaims();
     private volatile Set<TopicPartition> assignment = Set.of();
+    /** Per assigned partition not yet claimed, how long it has waited: for /metrics. */
+    private volatile Map<TopicPartition, Duration> waitingForClaim = Map.of();
     private volatile boolean stopping;
     private volatile Throwable failure;
 
@@ -90,6 +105,11 @@ final class ClickConsumerLoop implements Runnable {
     /** The partitions the loop owns right now. */
     Set<TopicPartition> assignment() {
         return assignment;
+    }
+
+    /** The assigned partitions the sink has not claimed yet, and how long each has waited (as of the last poll). */
+    Map<TopicPartition, Duration> waitingForClaim() {
+        return waitingForClaim;
     }
 
     ConsumerProgress progress() {
@@ -132,11 +152,22 @@ final class ClickConsumerLoop implements Runnable {
     }
 
     private void pollOnce() throws IOException {
+        retryClaims();
         ConsumerRecords<byte[], byte[]> records;
         try {
-            records = consumer.poll(POLL_TIMEOUT);
+            // While a partition waits for its claim, poll no longer than until it is due again.
+            Duration timeout = pending.untilNext(System.nanoTime(), POLL_TIMEOUT);
+            records = consumer.poll(timeout.compareTo(MIN_POLL_TIMEOUT) < 0 ? MIN_POLL_TIMEOUT : timeout);
         } catch (NoOffsetForPartitionException e) {
-            resume.seek(e.partitions());
+            List<TopicPartition> claimed = new ArrayList<>();
+            List<TopicPartition> unclaimed = new ArrayList<>();
+            e.partitions().forEach(p -> (pending.contains(p) ? unclaimed : claimed).add(p));
+            resume.seek(claimed);
+            if (!unclaimed.isEmpty()) {
+                // Paused, so nothing is read from there: a position only to keep poll() from throwing again.
+                // The real one is set from the sink once the claim succeeds.
+                consumer.seekToBeginning(unclaimed);
+            }
             return;
         } catch (OffsetOutOfRangeException e) {
             resume.resetOutOfRange(e.offsetOutOfRangePartitions());
@@ -179,6 +210,51 @@ final class ClickConsumerLoop implements Runnable {
             refusedPause = Duration.ZERO;
             status.refused("");
             clientProperties.reportAccepted(log::info);
+        }
+    }
+
+    /** Asks the sink again for the partitions whose time has come; each one it grants resumes from the sink. */
+    private void retryClaims() {
+        if (pending.isEmpty()) {
+            waitingForClaim = Map.of();
+            return;
+        }
+        long now = System.nanoTime();
+        for (TopicPartition partition : pending.due(now)) {
+            if (claim(partition)) {
+                long waited = now - pending.since(partition);
+                pending.removeAll(List.of(partition));
+                resume.seek(List.of(partition));
+                consumer.resume(List.of(partition));
+                log.info("{}: claimed after {} ms; the previous owner has let go", partition, waited / 1_000_000);
+            } else if (pending.refused(partition, now)) {
+                log.warn("{}: the sink still refuses the partition after {} s: another process holds it{}. A"
+                        + " consumer of this group that the group gave up on but that still runs lets go when it"
+                        + " notices; one that hangs must be stopped; a consumer of another group must use its own"
+                        + " data directory", partition, (now - pending.since(partition)) / 1_000_000_000,
+                        sink instanceof JsonLinesClickSink jsonLines
+                                ? " (" + JsonLinesClickSink.lockFile(jsonLines.dataDir(), partition) + ")" : "");
+            }
+        }
+        waitingForClaim = pending.waited(now);
+    }
+
+    private boolean claim(TopicPartition partition) {
+        try {
+            return sink.claim(partition);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the sink cannot claim " + partition, e);
+        }
+    }
+
+    private void release(Collection<TopicPartition> partitions) {
+        pending.removeAll(partitions);
+        waitingForClaim = pending.waited(System.nanoTime());
+        try {
+            sink.release(partitions);
+        } catch (IOException e) {
+            // What was written is durable already; the next owner's claim shows whether the lock is free.
+            log.warn("Releasing {} in the sink: {}", partitions, e.toString());
         }
     }
 
@@ -239,8 +315,9 @@ final class ClickConsumerLoop implements Runnable {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             if (!partitions.isEmpty()) {
                 log.info("Partitions revoked: {}", partitions);
-                // The next owner starts where we commit: commit everything stored so far.
+                // Everything stored so far is durable: commit it, then let the next owner have the files.
                 offsets.commit(partitions);
+                release(partitions);
             }
             assignment = Set.copyOf(consumer.assignment());
         }
@@ -251,7 +328,21 @@ final class ClickConsumerLoop implements Runnable {
             assignment = Set.copyOf(consumer.assignment());
             if (!partitions.isEmpty()) {
                 log.info("Partitions assigned: {}", partitions);
-                resume.seek(partitions);
+                long now = System.nanoTime();
+                List<TopicPartition> claimed = new ArrayList<>();
+                List<TopicPartition> refused = new ArrayList<>();
+                for (TopicPartition partition : partitions) {
+                    (claim(partition) ? claimed : refused).add(partition);
+                }
+                // The sink is read only under the claim: the resume point is where the previous owner stopped.
+                resume.seek(claimed);
+                if (!refused.isEmpty()) {
+                    refused.forEach(partition -> pending.add(partition, now));
+                    consumer.pause(refused);
+                    waitingForClaim = pending.waited(now);
+                    log.info("{}: paused until the sink can claim them (their previous owner has not let go yet)",
+                            refused);
+                }
             } else if (assignment.isEmpty()) {
                 log.info("No partitions assigned: the group has more consumers than the topic has partitions,"
                         + " or the topic does not exist yet");
@@ -263,6 +354,7 @@ final class ClickConsumerLoop implements Runnable {
             // Another consumer owns them already: committing now would fail or overwrite its progress.
             log.warn("Partitions lost (this consumer was out of the group too long): {}", partitions);
             offsets.forget(partitions);
+            release(partitions);
             assignment = Set.copyOf(consumer.assignment());
         }
     }

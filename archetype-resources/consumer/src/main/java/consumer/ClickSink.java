@@ -4,6 +4,7 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -31,4 +32,19 @@ public interface ClickSink extends Closeable {
 
     /** The offset of the last click stored for this partition, or empty if none is. */
     OptionalLong lastOffset(TopicPartition partition) throws IOException;
+
+    /**
+     * The consumer has been given this partition: called before {@link #lastOffset} or {@link #write} for it.
+     * False means another process still writes the partition (its previous owner has not let go yet); the
+     * consumer then pauses the partition and asks again, and reads nothing of it meanwhile. A sink shared by
+     * several consumers of the group must let only one of them write a partition at a time (the default sink
+     * locks the partition's file); one that is not shared has nothing to do.
+     */
+    default boolean claim(TopicPartition partition) throws IOException {
+        return true;
+    }
+
+    /** The consumer gave these partitions up (revoked, lost, or closing): another consumer may claim them now. */
+    default void release(Collection<TopicPartition> partitions) throws IOException {
+    }
 }

@@ -7,10 +7,12 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import org.apache.kafka.common.TopicPartition;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Set;
 
 /**
  * What the consumer's {@code GET /metrics} shows, in Prometheus' text format: clicks stored, records
@@ -52,6 +54,26 @@ final class ConsumerMetrics {
                 .labelNames("partition")
                 .callback(callback -> app.lagByPartition().forEach((partition, lag) ->
                         callback.call(lag, Integer.toString(partition.partition()))))
+                .register(registry);
+        // Which instance writes which partition, when several consumers of the group share a data directory.
+        GaugeWithCallback.builder()
+                .name("consumer_partition_writing")
+                .help("1 per partition this consumer owns and writes (the sink has claimed it)")
+                .labelNames("partition")
+                .callback(callback -> {
+                    Set<TopicPartition> waiting = app.waitingForClaim().keySet();
+                    app.assignment().stream().filter(partition -> !waiting.contains(partition)).forEach(partition ->
+                            callback.call(1, Integer.toString(partition.partition())));
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("consumer_partition_claim_wait_seconds")
+                .help("Per partition assigned to this consumer but still held by another process (its previous"
+                        + " owner), how long it has waited; paused meanwhile")
+                .labelNames("partition")
+                .unit(Unit.SECONDS)
+                .callback(callback -> app.waitingForClaim().forEach((partition, waited) ->
+                        callback.call(waited.toNanos() / 1e9, Integer.toString(partition.partition()))))
                 .register(registry);
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,16 +43,22 @@ import java.util.stream.Stream;
  *       {@value PartitionFile#RECENT_CLICKS} stored clicks is a browser's retry and is not stored again; that
  *       window is read back from the end of the file when a partition is opened, so it survives a restart
  *       ({@link RecentClientEvents}).</li>
- *   <li>One consumer process per data directory: a lock file ({@value #LOCK_FILE}) refuses a second one,
- *       whose writes would interleave with this one's.</li>
+ *   <li>Several consumers of one group may share the directory: each partition file is written only by the
+ *       process that holds the lock on its lock file, {@code <topic>-<partition>.jsonl.lock} ({@link #claim}).
+ *       The lock is taken when the partition is assigned, before its file is read, and let go when it is revoked
+ *       or lost and on close; the operating system lets go of it when a process dies, even by SIGKILL. The
+ *       lock files stay: deleting one while a process holds it would let a second process lock a new file of
+ *       the same name.</li>
  * </ul>
  *
  * <p>Tests and tools read the files with {@link #readAll(Path)}, also while a consumer is writing.
  */
 public final class JsonLinesClickSink implements ClickSink {
 
-    static final String LOCK_FILE = ".consumer.lock";
     private static final String SUFFIX = ".jsonl";
+    private static final String LOCK_SUFFIX = ".lock";
+    /** The lock files some sink of this JVM has open: see {@link #claim}. */
+    private static final Set<Path> LOCKED_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
     /** Opens a partition file for reading and appending; tests pass one that records what happens. */
     @FunctionalInterface
@@ -60,8 +68,9 @@ public final class JsonLinesClickSink implements ClickSink {
 
     private final Path dataDir;
     private final FileOpener opener;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    /** The partitions whose lock this sink holds: only these are read or written. */
+    private final Map<TopicPartition, FileLock> claims = new HashMap<>();
+    /** Opened on first use, after the claim; closed when the claim ends, since another process may then append. */
     private final Map<TopicPartition, PartitionFile> files = new HashMap<>();
     /** Forces the second and further files of a batch while the writing thread forces the first. */
     private final ExecutorService forcePool = Executors.newCachedThreadPool(task -> {
@@ -73,14 +82,15 @@ public final class JsonLinesClickSink implements ClickSink {
     /** Told how long each batch's fsyncs took, in nanoseconds (the consumer's metrics). */
     private volatile LongConsumer forceTimes = nanos -> { };
 
-    private JsonLinesClickSink(Path dataDir, FileOpener opener, FileChannel lockChannel, FileLock lock) {
+    private JsonLinesClickSink(Path dataDir, FileOpener opener) {
         this.dataDir = dataDir;
         this.opener = opener;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
     }
 
-    /** Opens (and creates if needed) the data directory; fails if another consumer is using it. */
+    /**
+     * Opens (and creates if needed) the data directory. Nothing is locked yet: each partition is {@link #claim
+     * claimed} when the consumer is given it.
+     */
     public static JsonLinesClickSink open(Path dataDir) throws IOException {
         return open(dataDir, file -> FileChannel.open(file,
                 StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE));
@@ -94,28 +104,102 @@ public final class JsonLinesClickSink implements ClickSink {
             throw new IOException("cannot create the data directory " + dir + " (" + e
                     + "): set " + ClickConsumerConfig.DATA_DIR_ENV_VARIABLE + " to a writable directory", e);
         }
-        FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held by this very JVM
-        } catch (IOException e) {
-            lockChannel.close();
-            throw e;
-        }
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("the data directory " + dir + " is in use by another consumer (it holds "
-                    + LOCK_FILE + "): give each consumer its own " + ClickConsumerConfig.DATA_DIR_ENV_VARIABLE);
-        }
-        return new JsonLinesClickSink(dir, opener, lockChannel, lock);
+        return new JsonLinesClickSink(dir, opener);
     }
 
     /** The file of one partition. */
     public static Path file(Path dataDir, TopicPartition partition) {
         return dataDir.resolve(partition.topic() + "-" + partition.partition() + SUFFIX);
+    }
+
+    /** The lock file of one partition's file: whoever holds its lock is the one process that writes the file. */
+    public static Path lockFile(Path dataDir, TopicPartition partition) {
+        return dataDir.resolve(partition.topic() + "-" + partition.partition() + SUFFIX + LOCK_SUFFIX);
+    }
+
+    /**
+     * Takes the lock of the partition's file without waiting: false while another process holds it (a consumer
+     * that had the partition before and has not let go yet, one that hangs, or one of another group using the
+     * same directory), or another sink of this JVM (tests run two consumers in one JVM; the JVM's file locks
+     * belong to the whole process, so a second sink cannot share one, it must wait like another process).
+     * Only after this has returned true is the file read ({@link #lastOffset}) or written.
+     */
+    @Override
+    public synchronized boolean claim(TopicPartition partition) throws IOException {
+        requireOpen();
+        if (claims.containsKey(partition)) {
+            return true;
+        }
+        Path path = lockFile(dataDir, partition);
+        // A second sink of this JVM must not even open the lock file: on Linux, closing any descriptor of a file
+        // drops every lock the process holds on it, so its failed attempt would free the first sink's lock for
+        // other processes.
+        if (!LOCKED_IN_THIS_JVM.add(path)) {
+            return false;
+        }
+        FileLock lock = null;
+        try {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // locked through another path to the same file (a link): held in this JVM
+            } catch (IOException | RuntimeException e) {
+                throw new IOException("cannot lock " + path + " (" + e + "): the data directory must be on a file"
+                        + " system with working file locks (a local disk, or NFSv4)", e);
+            } finally {
+                if (lock == null) {
+                    channel.close();
+                }
+            }
+        } finally {
+            if (lock == null) {
+                LOCKED_IN_THIS_JVM.remove(path);
+            }
+        }
+        if (lock == null) {
+            return false;
+        }
+        claims.put(partition, lock);
+        return true;
+    }
+
+    /**
+     * Lets go of these partitions: closes their files and releases their locks, so that the next owner can
+     * take over. Their lines are durable already: {@link #write} forces before it returns.
+     */
+    @Override
+    public synchronized void release(Collection<TopicPartition> partitions) throws IOException {
+        IOException failure = null;
+        for (TopicPartition partition : partitions) {
+            try {
+                PartitionFile file = files.remove(partition);
+                if (file != null) {
+                    file.close();
+                }
+            } catch (IOException e) {
+                failure = e;
+            } finally {
+                FileLock lock = claims.remove(partition);
+                if (lock != null) {
+                    try {
+                        lock.acquiredBy().close(); // closing the channel releases its lock
+                    } catch (IOException e) {
+                        failure = e;
+                    } finally {
+                        LOCKED_IN_THIS_JVM.remove(lockFile(dataDir, partition));
+                    }
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** The partitions whose files this sink holds the lock of. */
+    public synchronized Set<TopicPartition> claimed() {
+        return Set.copyOf(claims.keySet());
     }
 
     public Path dataDir() {
@@ -226,23 +310,7 @@ public final class JsonLinesClickSink implements ClickSink {
         }
         closed = true;
         forcePool.shutdown();
-        IOException failure = null;
-        for (PartitionFile file : files.values()) {
-            try {
-                file.close();
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        files.clear();
-        try {
-            lock.release();
-        } finally {
-            lockChannel.close();
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        release(List.copyOf(claims.keySet()));
     }
 
     /** Every click in every {@code *.jsonl} file of the directory, ordered by topic, partition and offset. */
@@ -277,7 +345,15 @@ public final class JsonLinesClickSink implements ClickSink {
         return clicks;
     }
 
+    /**
+     * The open file of a claimed partition. Opening it (which cuts a torn last line and reads the resume point)
+     * happens under the lock, so it sees the file as its previous owner left it.
+     */
     private PartitionFile partitionFile(TopicPartition partition) throws IOException {
+        if (!claims.containsKey(partition)) {
+            throw new IOException("this sink does not hold the lock of " + lockFile(dataDir, partition)
+                    + ": claim the partition first (the consumer does so when the partition is assigned)");
+        }
         PartitionFile file = files.get(partition);
         if (file == null) {
             file = PartitionFile.open(file(dataDir, partition), partition, opener);

@@ -49,8 +49,15 @@ final class ResumePolicy {
         return OptionalLong.of(committed.isPresent() ? Math.max(afterStored, committed.getAsLong()) : afterStored);
     }
 
-    /** Seeks each newly owned partition to its {@link #resumeOffset}. */
+    /**
+     * Seeks each newly owned partition to its {@link #resumeOffset}. Called only for partitions the sink has
+     * {@link ClickSink#claim claimed}: with several consumers on one sink, the last stored offset is final only
+     * once the previous owner has let go.
+     */
     void seek(Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
         Map<TopicPartition, OffsetAndMetadata> committed;
         boolean committedKnown = true;
         try {

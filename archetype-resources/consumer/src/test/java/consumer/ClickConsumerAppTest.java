@@ -3,6 +3,7 @@ package ${package}.consumer;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +44,9 @@ class ClickConsumerAppTest {
         assertFalse(app.isRunning());
         assertTrue(app.failure().isEmpty(), "a requested stop is no failure");
         assertEquals(0, producersCreated.get(), "no dead letter, no dead-letter producer");
-        JsonLinesClickSink.open(dataDir).close();
+        try (JsonLinesClickSink next = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(next.claim(new TopicPartition(app.config().topic(), 0)), "the sink let go of its files");
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import ${package}.doctor.BootstrapServers;
 import ${package}.doctor.KafkaClientProperties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +96,7 @@ class ClickConsumerLoopTest {
     @Test
     void a_partition_resumes_after_the_last_stored_click_when_the_commit_lags_behind() throws Exception {
         try (JsonLinesClickSink earlier = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(earlier.claim(P0));
             earlier.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1), Clicks.stored(0, 2)));
         }
         // the crash came after the sink had offset 2 and before offsets 1 and 2 were committed
@@ -194,6 +197,7 @@ class ClickConsumerLoopTest {
     @Test
     void a_topic_that_ends_before_the_stored_clicks_stops_the_consumer_naming_the_file() throws Exception {
         try (JsonLinesClickSink earlier = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(earlier.claim(P0));
             earlier.write(List.of(Clicks.stored(0, 99)));
         }
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
@@ -237,7 +241,75 @@ class ClickConsumerLoopTest {
 
         assertTrue(!app.isRunning() && app.failure().isEmpty(), "stopped without a failure");
         assertEquals(1, committed(P0));
-        JsonLinesClickSink.open(dataDir).close();
+        try (JsonLinesClickSink next = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(next.claim(P0), "the partition's file is free for the next consumer");
+        }
+    }
+
+    @Test
+    void a_partition_another_consumer_still_holds_waits_paused_then_resumes_where_that_one_stopped() throws Exception {
+        JsonLinesClickSink previous = JsonLinesClickSink.open(dataDir);
+        assertTrue(previous.claim(P0));
+        previous.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1)));
+        // The group has given partition 0 to this consumer before its previous owner let go; nothing is committed.
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1), Clicks.validRecord(0, 2),
+                Clicks.validRecord(0, 3));
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("partition 0 waits for its file", () -> app.waitingForClaim().containsKey(P0));
+        Thread.sleep(500);
+        assertEquals(0, app.storedCount(), "nothing is read while the previous owner holds the file");
+        assertTrue(consumer.paused().contains(P0), "paused meanwhile");
+        // The previous owner stores one more batch, then lets go.
+        previous.write(List.of(Clicks.stored(0, 2)));
+        previous.close();
+
+        await("offset 3 committed", () -> committed(P0) == 4);
+        assertEquals(Map.of(), app.waitingForClaim());
+        app.close();
+        assertEquals(List.of(0L, 1L, 2L, 3L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        assertEquals(1, app.storedCount(), "only offset 3 was new: the resume point was read after the other let go");
+    }
+
+    @Test
+    void a_partition_waiting_for_its_file_and_without_any_position_is_not_read_from_the_sink_until_claimed()
+            throws Exception {
+        JsonLinesClickSink previous = JsonLinesClickSink.open(dataDir);
+        assertTrue(previous.claim(P0));
+        previous.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1)));
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1), Clicks.validRecord(0, 2));
+        // Nothing committed and no automatic reset: Kafka asks where to start, also for the paused partition.
+        consumer.schedulePollTask(() -> consumer.setPollException(new NoOffsetForPartitionException(P0)));
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("partition 0 waits for its file", () -> app.waitingForClaim().containsKey(P0));
+        Thread.sleep(500);
+        assertTrue(app.isRunning(), "the question is answered without reading a file another process writes: "
+                + app.failure());
+        assertEquals(0, app.storedCount());
+        previous.close();
+
+        await("offset 2 committed", () -> committed(P0) == 3);
+        app.close();
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        assertEquals(1, app.storedCount(), "resumed after the file's last line once claimed");
+    }
+
+    @Test
+    void a_revoked_partition_is_committed_and_its_file_let_go_while_the_consumer_runs_on() throws Exception {
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1));
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        await("2 clicks stored", () -> app.storedCount() == 2);
+
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+        await("partition 0 revoked", () -> app.assignment().isEmpty());
+
+        try (JsonLinesClickSink next = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(next.claim(P0), "the next owner gets the file at once");
+            assertEquals(OptionalLong.of(1), next.lastOffset(P0));
+        }
+        assertTrue(app.isRunning());
+        assertEquals(2, committed(P0), "committed before it was given up");
     }
 
     @Test
@@ -352,6 +424,16 @@ class ClickConsumerLoopTest {
                 }
             }
             return sink.write(clicks);
+        }
+
+        @Override
+        public boolean claim(TopicPartition partition) throws IOException {
+            return sink.claim(partition);
+        }
+
+        @Override
+        public void release(Collection<TopicPartition> partitions) throws IOException {
+            sink.release(partitions);
         }
 
         @Override

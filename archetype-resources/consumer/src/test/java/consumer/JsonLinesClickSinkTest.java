@@ -4,7 +4,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,6 +22,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,7 +38,7 @@ class JsonLinesClickSinkTest {
 
     @Test
     void write_appends_one_line_per_click_to_the_file_of_its_partition() throws IOException {
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1)));
             sink.write(List.of(Clicks.stored(0, 2)));
         }
@@ -49,7 +52,7 @@ class JsonLinesClickSinkTest {
 
     @Test
     void a_click_sent_again_by_the_browser_is_stored_once_also_after_a_restart() throws IOException {
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             assertEquals(0, sink.write(List.of(Clicks.fromBrowser(0, 0, "alice", "c-1"),
                     Clicks.fromBrowser(0, 1, "alice", "c-2"))));
             // The answer to the first request was lost: the tracker sends both again, plus a new one.
@@ -59,7 +62,7 @@ class JsonLinesClickSinkTest {
             assertEquals(1, sink.write(List.of(Clicks.fromBrowser(0, 5, "alice", "c-4"),
                     Clicks.fromBrowser(0, 6, "alice", "c-4"), Clicks.fromBrowser(0, 7, "bob", "c-1"))));
         }
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             // The window is rebuilt from the file: a late copy after the restart is still recognised.
             assertEquals(1, sink.write(List.of(Clicks.fromBrowser(0, 8, "alice", "c-3"),
                     Clicks.fromBrowser(0, 9, "carol", "c-9"))));
@@ -73,7 +76,7 @@ class JsonLinesClickSinkTest {
 
     @Test
     void clicks_without_a_client_event_id_are_never_taken_for_repeats() throws IOException {
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             assertEquals(0, sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1), Clicks.stored(0, 2))));
         }
         assertEquals(3, JsonLinesClickSink.readAll(dataDir).size());
@@ -81,7 +84,7 @@ class JsonLinesClickSinkTest {
 
     @Test
     void each_partition_gets_its_own_file_and_its_own_resume_point() throws IOException {
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             sink.write(List.of(Clicks.stored(0, 5), Clicks.stored(1, 9), Clicks.stored(0, 6)));
 
             assertEquals(OptionalLong.of(6), sink.lastOffset(P0));
@@ -95,21 +98,21 @@ class JsonLinesClickSinkTest {
 
     @Test
     void the_last_offset_survives_a_restart_and_is_the_resume_point() throws IOException {
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             sink.write(List.of(Clicks.stored(0, 40), Clicks.stored(0, 41)));
         }
 
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             assertEquals(OptionalLong.of(41), sink.lastOffset(P0));
         }
     }
 
     @Test
     void clicks_at_or_below_the_stored_offset_are_not_stored_twice() throws IOException {
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1)));
         }
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             // what a redelivery after a crash between the sink and the commit looks like
             sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1), Clicks.stored(0, 2), Clicks.stored(0, 2)));
         }
@@ -121,7 +124,7 @@ class JsonLinesClickSinkTest {
     void write_forces_every_file_it_touched_to_disk_before_it_returns() throws IOException {
         // The sink forces a batch's files on several threads at once, so the list must take concurrent adds.
         List<String> events = Collections.synchronizedList(new ArrayList<>());
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir, file -> new RecordingChannel(file, events, -1))) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir, file -> new RecordingChannel(file, events, -1)))) {
             sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(1, 0)));
             events.add("returned");
             sink.write(List.of(Clicks.stored(1, 1)));
@@ -143,14 +146,14 @@ class JsonLinesClickSinkTest {
     @Test
     void a_failed_write_leaves_no_partial_line_and_the_same_clicks_can_be_written_again() throws IOException {
         List<String> events = new ArrayList<>();
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir, file -> new RecordingChannel(file, events, 1))) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir, file -> new RecordingChannel(file, events, 1)))) {
             sink.write(List.of(Clicks.stored(0, 0)));
             assertThrows(IOException.class, () -> sink.write(List.of(Clicks.stored(0, 1), Clicks.stored(0, 2))));
 
             assertEquals(OptionalLong.of(0), sink.lastOffset(P0));
             assertEquals(List.of(0L), offsets(JsonLinesClickSink.readAll(dataDir)));
         }
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             sink.write(List.of(Clicks.stored(0, 1), Clicks.stored(0, 2)));
         }
         assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
@@ -160,8 +163,8 @@ class JsonLinesClickSinkTest {
     void a_batch_that_fails_in_one_file_is_taken_back_out_of_every_file() throws IOException {
         String p1 = Clicks.TOPIC + "-1.jsonl";
         List<String> events = new ArrayList<>();
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir,
-                file -> new RecordingChannel(file, events, file.endsWith(p1) ? 0 : -1))) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir,
+                file -> new RecordingChannel(file, events, file.endsWith(p1) ? 0 : -1)))) {
             assertThrows(IOException.class, () -> sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(1, 0))));
 
             assertEquals(OptionalLong.empty(), sink.lastOffset(P0));
@@ -173,12 +176,12 @@ class JsonLinesClickSinkTest {
     @Test
     void a_pretty_printed_click_takes_one_line_and_the_file_resumes_after_it() throws IOException {
         StoredClick click = ClickBatch.decode(List.of(Clicks.record(0, 3, Clicks.prettyPrinted()))).clicks().get(0);
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             sink.write(List.of(click));
         }
 
         assertEquals(1, Files.readAllLines(JsonLinesClickSink.file(dataDir, P0)).size());
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             assertEquals(OptionalLong.of(3), sink.lastOffset(P0));
             assertEquals(1, sink.write(List.of(Clicks.fromBrowser(0, 4, "alice", "c-1"))),
                     "the window read back from the file knows the click's id");
@@ -186,21 +189,164 @@ class JsonLinesClickSinkTest {
     }
 
     @Test
-    void a_second_consumer_on_the_same_data_directory_is_refused() throws IOException {
-        try (JsonLinesClickSink first = JsonLinesClickSink.open(dataDir)) {
-            IOException e = assertThrows(IOException.class, () -> JsonLinesClickSink.open(dataDir));
-            assertTrue(e.getMessage().contains("CLICK_DATA_DIR"), e.getMessage());
+    void a_partition_claimed_by_one_sink_is_refused_to_another_until_released() throws IOException {
+        // Two sinks in one JVM, as two consumers in a test: the JVM's file locks belong to the process, so the
+        // second one must wait like another process would.
+        try (JsonLinesClickSink first = JsonLinesClickSink.open(dataDir);
+             JsonLinesClickSink second = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(first.claim(P0));
+            assertTrue(first.claim(P0), "claiming again what the sink holds is granted");
+            assertTrue(!second.claim(P0), "the first sink holds partition 0");
+            assertTrue(second.claim(P1), "another partition is free");
+            IOException e = assertThrows(IOException.class, () -> second.write(List.of(Clicks.stored(0, 0))));
+            assertTrue(e.getMessage().contains(Clicks.TOPIC + "-0.jsonl.lock"), e.getMessage());
+            assertThrows(IOException.class, () -> second.lastOffset(P0));
+
+            first.write(List.of(Clicks.stored(0, 0)));
+            second.write(List.of(Clicks.stored(1, 0)));
+            assertEquals(Set.of(P0), first.claimed());
+            assertEquals(Set.of(P1), second.claimed());
+
+            first.release(List.of(P0));
+            assertTrue(second.claim(P0), "released");
+            assertTrue(!first.claim(P0), "now the second sink holds it");
         }
-        JsonLinesClickSink.open(dataDir).close();
+        assertEquals(List.of(0L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P0))));
+        assertEquals(List.of(0L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P1))));
+    }
+
+    @Test
+    void a_new_owner_reads_the_file_as_the_previous_owner_left_it_when_it_let_go() throws IOException {
+        try (JsonLinesClickSink previous = JsonLinesClickSink.open(dataDir);
+             JsonLinesClickSink next = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(previous.claim(P0));
+            previous.write(List.of(Clicks.stored(0, 0)));
+            assertTrue(!next.claim(P0));
+            // The previous owner writes on until it lets go; its last line is cut by a crash.
+            previous.write(List.of(Clicks.stored(0, 1)));
+            Files.write(JsonLinesClickSink.file(dataDir, P0), "{\"topic\":\"cut".getBytes(StandardCharsets.UTF_8),
+                    StandardOpenOption.APPEND);
+            previous.release(List.of(P0));
+
+            assertTrue(next.claim(P0));
+            assertEquals(OptionalLong.of(1), next.lastOffset(P0), "resumes after the previous owner's last line");
+            // A redelivery of offset 1 is not stored twice; the torn line is gone.
+            next.write(List.of(Clicks.stored(0, 1), Clicks.stored(0, 2)));
+            next.release(List.of(P0));
+
+            // The first sink gets the partition back: it reads the file again instead of trusting what it knew.
+            assertTrue(previous.claim(P0));
+            assertEquals(OptionalLong.of(2), previous.lastOffset(P0));
+        }
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P0))));
+    }
+
+    @Test
+    void a_partition_held_by_another_process_is_refused_until_that_process_dies() throws Exception {
+        Path lockFile = JsonLinesClickSink.lockFile(dataDir, P0);
+        Process holder = lockInAnotherProcess(lockFile);
+        try (JsonLinesClickSink sink = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(!sink.claim(P0), "another process holds " + lockFile);
+            assertTrue(sink.claim(P1));
+
+            holder.destroyForcibly(); // SIGKILL: no clean-up in that process, the operating system lets go
+            assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(sink.claim(P0), "the lock of a killed process is free");
+            sink.write(List.of(Clicks.stored(0, 0)));
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
+    @Test
+    void a_second_sink_of_the_same_jvm_that_is_refused_leaves_the_first_ones_lock_in_place() throws Exception {
+        try (JsonLinesClickSink first = JsonLinesClickSink.open(dataDir);
+             JsonLinesClickSink second = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(first.claim(P0));
+            assertTrue(!second.claim(P0));
+            assertTrue(!second.claim(P0));
+            // On Linux, a second descriptor of the lock file, once closed, would have dropped the first one's lock.
+            assertEquals("held", lockAsSeenByAnotherProcess(JsonLinesClickSink.lockFile(dataDir, P0)));
+            first.release(List.of(P0));
+            assertEquals("free", lockAsSeenByAnotherProcess(JsonLinesClickSink.lockFile(dataDir, P0)));
+        }
+    }
+
+    @Test
+    void close_releases_every_partition() throws IOException {
+        JsonLinesClickSink first = claimingAll(JsonLinesClickSink.open(dataDir));
+        first.close();
+        try (JsonLinesClickSink second = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(second.claim(P0) && second.claim(P1));
+            assertThrows(IOException.class, () -> first.claim(P0), "a closed sink claims nothing");
+        }
     }
 
     @Test
     void the_data_directory_is_created_when_missing() throws IOException {
         Path nested = dataDir.resolve("a/b");
-        try (JsonLinesClickSink sink = JsonLinesClickSink.open(nested)) {
+        try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(nested))) {
             sink.write(List.of(Clicks.stored(0, 0)));
         }
         assertTrue(Files.exists(JsonLinesClickSink.file(nested, P0)));
+    }
+
+    /** The partitions these tests write, claimed as the consumer does when they are assigned. */
+    private static JsonLinesClickSink claimingAll(JsonLinesClickSink sink) throws IOException {
+        for (int partition = 0; partition < 3; partition++) {
+            assertTrue(sink.claim(new TopicPartition(Clicks.TOPIC, partition)), "partition " + partition + " is free");
+        }
+        return sink;
+    }
+
+    /**
+     * A JVM of its own that locks {@code file} and keeps it until killed: another consumer process, as far as
+     * the lock is concerned. Returns once the lock is taken.
+     */
+    private Process lockInAnotherProcess(Path file) throws IOException {
+        Process process = otherProcess("hold", file);
+        String line = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        if (!"locked".equals(line)) {
+            process.destroyForcibly();
+            throw new IOException("the lock-holding JVM did not start: " + line);
+        }
+        return process;
+    }
+
+    /** Whether another process could lock {@code file} now: "free" or "held". */
+    private String lockAsSeenByAnotherProcess(Path file) throws IOException, InterruptedException {
+        Process process = otherProcess("try", file);
+        String line = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+                .readLine();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        return line;
+    }
+
+    /** A JVM of its own (a single-file source program) that holds the lock of {@code file}, or only tries it. */
+    private Process otherProcess(String mode, Path file) throws IOException {
+        Path source = dataDir.resolve("OtherProcess.java");
+        Files.writeString(source, String.join("\n",
+                "import java.nio.channels.FileChannel;",
+                "import java.nio.channels.FileLock;",
+                "import java.nio.file.Path;",
+                "import java.nio.file.StandardOpenOption;",
+                "public class OtherProcess {",
+                "    public static void main(String[] args) throws Exception {",
+                "        FileChannel channel = FileChannel.open(Path.of(args[1]), StandardOpenOption.CREATE,"
+                        + " StandardOpenOption.WRITE);",
+                "        if (args[0].equals(\"try\")) {",
+                "            FileLock lock = channel.tryLock();",
+                "            System.out.println(lock == null ? \"held\" : \"free\");",
+                "            return;",
+                "        }",
+                "        channel.lock();",
+                "        System.out.println(\"locked\");",
+                "        Thread.sleep(120_000);",
+                "    }",
+                "}"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, source.toString(), mode, file.toString()).redirectErrorStream(true).start();
     }
 
     private static List<Long> offsets(List<StoredClick> clicks) {

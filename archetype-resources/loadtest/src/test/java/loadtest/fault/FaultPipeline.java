@@ -51,8 +51,13 @@ final class FaultPipeline implements AutoCloseable {
     }
 
     static FaultPipeline start(Path dir) throws IOException {
+        return start(dir, 3);
+    }
+
+    /** With the topic's number of partitions chosen: a test of several consumers wants one or more each. */
+    static FaultPipeline start(Path dir, int partitions) throws IOException {
         LocalKafkaBroker broker = LocalKafkaBroker.start(BrokerSettings.forTests(dir.resolve("broker")));
-        broker.createTopics(3, TOPIC);
+        broker.createTopics(partitions, TOPIC);
         System.out.printf("%s: broker up in %d ms (pid %d)%n", caller(), broker.lastStartDuration().toMillis(),
                 broker.pid());
         return new FaultPipeline(dir, broker);
