@@ -52,9 +52,9 @@ final class FaultPipeline implements AutoCloseable {
 
     static FaultPipeline start(Path dir) throws IOException {
         LocalKafkaBroker broker = LocalKafkaBroker.start(BrokerSettings.forTests(dir.resolve("broker")));
-        broker.createTopics(3, TOPIC);
-        System.out.printf("%s: broker up in %d ms (pid %d)%n", caller(), broker.lastStartDuration().toMillis(),
-                broker.pid());
+        broker.createClickTopics(TOPIC);
+        System.out.printf("%s: broker up in %d ms (%d node(s), pids %s)%n", caller(),
+                broker.lastStartDuration().toMillis(), broker.nodeIds().size(), broker.pids());
         return new FaultPipeline(dir, broker);
     }
 
