@@ -67,6 +67,8 @@ class LocalKafkaBrokerIT {
         assertEquals(LocalKafkaBroker.NODES, outside.size(), "nodes started");
         assertEquals(outside, advertisedVia(broker.bootstrapServers()));
         assertEquals(inside, advertisedVia(broker.insideBootstrapServers()));
+        System.out.printf("LocalKafkaBrokerIT: %d nodes advertise OUTSIDE %s and INSIDE %s%n", outside.size(), outside,
+                inside);
     }
 
     @Test
