@@ -59,7 +59,7 @@ final class ClickConsumerLoop implements Runnable {
         this.deadLetters = new DeadLetterPublisher(config.topic(), deadLetterProducers, () -> stopping);
         this.offsets = new HandledOffsets(consumer, CLOSE_TIMEOUT);
         this.progress = new ConsumerProgress(config, startedAt);
-        this.status = new ConsumerStatus(topic, startedAt);
+        this.status = new ConsumerStatus(startedAt);
     }
 
     /** Asks the loop to stop; {@code poll()} and a wait for a dead letter's acknowledgement leave at once. */

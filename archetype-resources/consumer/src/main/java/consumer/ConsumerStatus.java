@@ -2,9 +2,9 @@ package ${package}.consumer;
 
 import ${package}.shared.ClickTopic;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What {@code /livez}, {@code /readyz} and {@code /metrics} read about the loop: when it last polled, when it last
- * heard from the group's coordinator, whether the click topic exists, and the lag per partition. Only the loop's thread may use the Kafka
- * consumer, so the loop refreshes this every {@link #REFRESH_INTERVAL} and other threads read the copy.
+ * heard from the group's coordinator, whether the click topic exists, and the lag per partition. Only the loop's
+ * thread may use the Kafka consumer, so the loop refreshes this every {@link #REFRESH_INTERVAL} and other threads
+ * read the copy.
  */
 final class ConsumerStatus {
 
@@ -32,18 +33,15 @@ final class ConsumerStatus {
     /** How long a refresh may wait for the broker to say whether the topic exists (only while nothing is assigned). */
     static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofMillis(500);
 
-    private final String topic;
-
+    /** The broker said it has no such topic; false while it is there or nobody knows. */
+    private volatile boolean topicMissing;
     private volatile long lastPollNanos;
     private volatile double heartbeatAgeSeconds = -1;
     private volatile Map<TopicPartition, Long> lag = Map.of();
-    /** The broker said it has no such topic; false while it is there or nobody knows. */
-    private volatile boolean topicMissing;
     /** Used by the loop's thread only. */
     private long lastRefreshAt;
 
-    ConsumerStatus(String topic, long startedAt) {
-        this.topic = topic;
+    ConsumerStatus(long startedAt) {
         lastPollNanos = startedAt;
         lastRefreshAt = startedAt - REFRESH_INTERVAL.toNanos();
     }
@@ -67,18 +65,6 @@ final class ConsumerStatus {
         // Partitions assigned: the topic exists. None: it may not exist (subscribing to it is no error), or other
         // consumers of the group own them all; the consumer's metadata, or one request, tells which.
         topicMissing = consumer.assignment().isEmpty() && topicMissing(consumer);
-    }
-
-    private boolean topicMissing(Consumer<byte[], byte[]> consumer) {
-        try {
-            List<PartitionInfo> partitions = consumer.partitionsFor(topic, TOPIC_CHECK_TIMEOUT);
-            return partitions == null || partitions.isEmpty();
-        } catch (WakeupException | InterruptException e) {
-            throw e;
-        } catch (KafkaException e) {
-            // no answer in time, or not allowed to ask: the coordinator checks below say what is wrong
-            return false;
-        }
     }
 
     /** Records not yet stored, per owned partition, as of the last refresh. */
@@ -116,6 +102,24 @@ final class ConsumerStatus {
             return new ClickConsumerApp.Health(true, false, ClickTopic.MISSING);
         }
         return new ClickConsumerApp.Health(true, true, "");
+    }
+
+    /** Whether the broker says a subscribed topic does not exist (a missing topic is no error to subscribe()). */
+    private static boolean topicMissing(Consumer<byte[], byte[]> consumer) {
+        try {
+            for (String topic : consumer.subscription()) {
+                List<PartitionInfo> partitions = consumer.partitionsFor(topic, TOPIC_CHECK_TIMEOUT);
+                if (partitions == null || partitions.isEmpty()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // no answer in time, or not allowed to ask: the coordinator checks say what is wrong
+            return false;
+        }
     }
 
     private static double heartbeatAgeSeconds(Consumer<byte[], byte[]> consumer) {

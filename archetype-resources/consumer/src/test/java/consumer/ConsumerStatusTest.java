@@ -21,7 +21,7 @@ class ConsumerStatusTest {
     private static final long START = 1_000_000_000L;
     private static final long SECOND = 1_000_000_000L;
 
-    private final ConsumerStatus status = new ConsumerStatus(Clicks.TOPIC, START);
+    private final ConsumerStatus status = new ConsumerStatus(START);
 
     @Test
     void a_running_loop_is_live_but_not_ready_before_the_coordinator_answers() {
