@@ -23,8 +23,12 @@ def clusterFaultTests = Files.list(faultDir).withCloseable { files ->
     files.filter { it.fileName.toString().endsWith('FaultIT.java') && Files.readString(it).contains('"true|cluster"') }
             .collect { it.fileName.toString() - '.java' }.sort()
 }
-if (!clusterFaultTests.contains('LeaderKillFaultIT')) {
-    problems << "LeaderKillFaultIT is missing or not selected by -Dfault=cluster (found ${clusterFaultTests})"
+// The leader kill must be there; the consumers' scale-out test too, wherever the project has it.
+['LeaderKillFaultIT', 'ConsumerScaleOutFaultIT'].each { name ->
+    boolean present = Files.exists(faultDir.resolve(name + '.java'))
+    if ((name == 'LeaderKillFaultIT' || present) && !clusterFaultTests.contains(name)) {
+        problems << "${name} is ${present ? 'not selected by -Dfault=cluster (gate it with matches = \"true|cluster\")' : 'missing'}"
+    }
 }
 def reports = project.resolve('loadtest/target/failsafe-reports')
 clusterFaultTests.each { name ->
