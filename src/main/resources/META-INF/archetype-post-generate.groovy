@@ -31,6 +31,12 @@ Path chosen = projectDir.resolve("docker-compose.broker.${topology}.yml")
 Files.move(chosen, projectDir.resolve('docker-compose.broker.yml'), StandardCopyOption.REPLACE_EXISTING)
 ['kraft', 'kraft-cluster', 'zookeeper'].each { Files.deleteIfExists(projectDir.resolve("docker-compose.broker.${it}.yml")) }
 
+// The leader-kill fault test needs a cluster: a single-node project gets no such test rather than one that skips.
+if (props.getProperty('kafkaNodes') != '3') {
+    String packagePath = props.getProperty('package').replace('.', '/')
+    Files.delete(projectDir.resolve("loadtest/src/test/java/${packagePath}/loadtest/fault/LeaderKillFaultIT.java"))
+}
+
 Path env = projectDir.resolve('.env')
 Files.writeString(env, Files.readString(env).replace('__KAFKA_CLUSTER_ID__', newClusterId()))
 

@@ -1,20 +1,27 @@
 package ${package}.consumer;
 
+import ${package}.shared.ClickTopic;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
  * What {@code /livez}, {@code /readyz} and {@code /metrics} read about the loop: when it last polled, when it last
- * heard from the group's coordinator, and the lag per partition. Only the loop's thread may use the Kafka
- * consumer, so the loop refreshes this every {@link #REFRESH_INTERVAL} and other threads read the copy.
+ * heard from the group's coordinator, whether the click topic exists, and the lag per partition. Only the loop's
+ * thread may use the Kafka consumer, so the loop refreshes this every {@link #REFRESH_INTERVAL} and other threads
+ * read the copy.
  */
 final class ConsumerStatus {
 
@@ -23,7 +30,11 @@ final class ConsumerStatus {
     static final Duration REFRESH_INTERVAL = Duration.ofSeconds(2);
     /** A loop that has not polled for this long is stuck (a poll returns within a second): not live. */
     static final Duration STUCK_AFTER = Duration.ofSeconds(60);
+    /** How long a refresh may wait for the broker to say whether the topic exists (only while nothing is assigned). */
+    static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofMillis(500);
 
+    /** The broker said it has no such topic; false while it is there or nobody knows. */
+    private volatile boolean topicMissing;
     private volatile long lastPollNanos;
     private volatile double heartbeatAgeSeconds = -1;
     private volatile Map<TopicPartition, Long> lag = Map.of();
@@ -53,6 +64,9 @@ final class ConsumerStatus {
             }
         }
         lag = Map.copyOf(current);
+        // Partitions assigned: the topic exists. None: it may not exist (subscribing to it is no error), or other
+        // consumers of the group own them all; the consumer's metadata, or one request, tells which.
+        topicMissing = consumer.assignment().isEmpty() && topicMissing(consumer);
     }
 
     /** Kafka refused the credentials ({@code problem}), or takes them again (empty). */
@@ -71,8 +85,8 @@ final class ConsumerStatus {
     }
 
     /**
-     * Live: the loop runs and polled within {@link #STUCK_AFTER}. Ready: live, and in touch with the group's
-     * coordinator, so it gets and keeps its partitions.
+     * Live: the loop runs and polled within {@link #STUCK_AFTER}. Ready: live, in touch with the group's
+     * coordinator, so it gets and keeps its partitions, and the click topic exists.
      */
     ClickConsumerApp.Health health(boolean running, Throwable failure, long now) {
         if (!running) {
@@ -96,7 +110,28 @@ final class ConsumerStatus {
             return new ClickConsumerApp.Health(true, false, "no contact with the consumer group's coordinator for "
                     + (long) heartbeat + " s");
         }
+        if (topicMissing) {
+            return new ClickConsumerApp.Health(true, false, ClickTopic.MISSING);
+        }
         return new ClickConsumerApp.Health(true, true, "");
+    }
+
+    /** Whether the broker says a subscribed topic does not exist (a missing topic is no error to subscribe()). */
+    private static boolean topicMissing(Consumer<byte[], byte[]> consumer) {
+        try {
+            for (String topic : consumer.subscription()) {
+                List<PartitionInfo> partitions = consumer.partitionsFor(topic, TOPIC_CHECK_TIMEOUT);
+                if (partitions == null || partitions.isEmpty()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // no answer in time, or not allowed to ask: the coordinator checks say what is wrong
+            return false;
+        }
     }
 
     private static double heartbeatAgeSeconds(Consumer<byte[], byte[]> consumer) {

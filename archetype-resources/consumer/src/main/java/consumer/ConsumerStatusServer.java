@@ -23,7 +23,8 @@ import java.util.concurrent.Executors;
  *
  * <pre>
  * GET /livez     200 while the loop runs and has polled within the last minute; else 503
- * GET /readyz    200 while it is live and in touch with its group's coordinator; else 503 with the reason
+ * GET /readyz    200 while it is live, in touch with its group's coordinator, and the click topic exists;
+ *               else 503 with the reason
  * GET /metrics   Prometheus text format ({@link ConsumerMetrics})
  * </pre>
  */

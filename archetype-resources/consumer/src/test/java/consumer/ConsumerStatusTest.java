@@ -1,6 +1,9 @@
 package ${package}.consumer;
 
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -9,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConsumerStatusTest {
 
@@ -50,5 +55,44 @@ class ConsumerStatusTest {
         assertEquals(Map.of(P0, 3L), status.lag(), "refreshed every 2 s");
         status.polled(consumer, START + 2 * SECOND);
         assertEquals(Map.of(P0, 0L), status.lag());
+    }
+
+    @Test
+    void a_consumer_in_touch_with_its_coordinator_is_not_ready_until_the_click_topic_exists() {
+        HeartbeatingConsumer consumer = new HeartbeatingConsumer();
+        consumer.subscribe(List.of(Clicks.TOPIC));
+
+        status.polled(consumer, START);
+        ClickConsumerApp.Health missing = status.health(true, null, START + SECOND);
+        assertFalse(missing.ready(), "ready although the topic does not exist");
+        assertTrue(missing.problem().contains("does not exist") && missing.problem().contains("click-topics"),
+                "the reason must say the topic is missing and what creates it: " + missing.problem());
+
+        consumer.updatePartitions(Clicks.TOPIC, List.of(new PartitionInfo(Clicks.TOPIC, 0, null, null, null)));
+        status.polled(consumer, START + 2 * SECOND);
+        assertEquals(new ClickConsumerApp.Health(true, true, ""), status.health(true, null, START + 2 * SECOND));
+    }
+
+    /** A consumer whose last heartbeat was just now, as a real one in a group reports it. */
+    private static final class HeartbeatingConsumer extends MockConsumer<byte[], byte[]> {
+        HeartbeatingConsumer() {
+            super("none");
+        }
+
+        @Override
+        public synchronized Map<MetricName, ? extends Metric> metrics() {
+            MetricName name = new MetricName("last-heartbeat-seconds-ago", "consumer-coordinator-metrics", "", Map.of());
+            return Map.of(name, new Metric() {
+                @Override
+                public MetricName metricName() {
+                    return name;
+                }
+
+                @Override
+                public Object metricValue() {
+                    return 1.0;
+                }
+            });
+        }
     }
 }

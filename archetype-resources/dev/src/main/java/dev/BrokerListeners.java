@@ -3,6 +3,7 @@ package ${package}.dev;
 import ${package}.doctor.ListenerDiagnosis;
 import ${package}.doctor.ListenerRules;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,8 +19,11 @@ import java.util.Set;
  *   <li>INSIDE, for "containers" and broker-to-broker traffic: bound on {@code bindHost:insidePort},
  *       advertised as {@code insideHost:insidePort}. Compose advertises {@code kafka}; on the host no such
  *       name resolves, so dev mode and tests advertise {@code localhost};</li>
- *   <li>CONTROLLER, the KRaft quorum: never advertised; only this node talks to it, over loopback.</li>
+ *   <li>CONTROLLER, the KRaft quorum: never advertised; the nodes of this machine talk to it over loopback.</li>
  * </ul>
+ *
+ * <p>A cluster's nodes each have their own three ports ({@link LocalKafkaBroker#NODE_PORT_STEP}); the quorum's
+ * voters, which name every node, are in {@link BrokerSettings}.
  *
  * @param bindHost    the interface INSIDE and OUTSIDE bind: 127.0.0.1 keeps the broker off the network,
  *                    0.0.0.0 is what compose does inside the container
@@ -37,27 +41,37 @@ public record BrokerListeners(String bindHost, String outsideHost, int outsidePo
         }
     }
 
-    /** Three free ports, loopback only, everything advertised as localhost: for tests. */
-    public static BrokerListeners onFreePorts() {
+    /** Three free ports per node, none shared, loopback only, everything advertised as localhost: for tests. */
+    public static List<BrokerListeners> onFreePorts(int nodes) {
         Set<Integer> ports = new LinkedHashSet<>();
-        while (ports.size() < 3) {
+        while (ports.size() < 3 * nodes) {
             ports.add(LocalKafkaBroker.freePort());
         }
         Integer[] p = ports.toArray(Integer[]::new);
-        return new BrokerListeners("127.0.0.1", "localhost", p[0], "localhost", p[1], p[2]);
+        List<BrokerListeners> listeners = new ArrayList<>();
+        for (int n = 0; n < nodes; n++) {
+            listeners.add(new BrokerListeners("127.0.0.1", "localhost", p[3 * n], "localhost", p[3 * n + 1],
+                    p[3 * n + 2]));
+        }
+        return List.copyOf(listeners);
     }
 
     /**
-     * The generated ports, as docker-compose.broker.yml has them. OUTSIDE advertises the generated host; INSIDE
-     * advertises localhost, since no {@code kafka} host exists outside compose. The broker binds loopback only,
-     * as compose publishes OUTSIDE on 127.0.0.1, unless the advertised host is another machine name: then it
-     * must bind every interface for that name to work.
+     * The generated ports of node {@code node} (1 for a single broker), as docker-compose.broker.yml and .env
+     * have them: node n uses each port + {@link LocalKafkaBroker#NODE_PORT_STEP} * (n - 1), so OUTSIDE is
+     * KAFKA_OUTSIDE_PORT_n. Compose gives every node the same INSIDE and CONTROLLER port on its own host; here all
+     * nodes share one host, so those step too. OUTSIDE advertises the generated host; INSIDE advertises
+     * localhost, since no {@code kafka} host exists outside compose. The broker binds loopback only, as compose
+     * publishes OUTSIDE on 127.0.0.1, unless the advertised host is another machine name: then it must bind
+     * every interface for that name to work.
      */
-    public static BrokerListeners generated() {
+    public static BrokerListeners generated(int node) {
         String outsideHost = LocalKafkaBroker.OUTSIDE_HOST;
         boolean loopback = outsideHost.equals("localhost") || outsideHost.startsWith("127.");
-        return new BrokerListeners(loopback ? "127.0.0.1" : "0.0.0.0", outsideHost, LocalKafkaBroker.OUTSIDE_PORT,
-                "localhost", LocalKafkaBroker.INSIDE_PORT, LocalKafkaBroker.CONTROLLER_PORT);
+        int step = LocalKafkaBroker.NODE_PORT_STEP * (node - 1);
+        return new BrokerListeners(loopback ? "127.0.0.1" : "0.0.0.0", outsideHost,
+                LocalKafkaBroker.OUTSIDE_PORT + step, "localhost", LocalKafkaBroker.INSIDE_PORT + step,
+                LocalKafkaBroker.CONTROLLER_PORT + step);
     }
 
     /** The OUTSIDE address, for clients on the host. */
@@ -70,17 +84,19 @@ public record BrokerListeners(String bindHost, String outsideHost, int outsidePo
         return insideHost + ":" + insidePort;
     }
 
+    /** This node's entry in {@code controller.quorum.voters}: its CONTROLLER listener, on loopback. */
+    public String voter(int nodeId) {
+        return nodeId + "@localhost:" + controllerPort;
+    }
+
     /**
      * The listener part of server.properties: the doctor's {@link ListenerRules}, the statement the compose file's
      * KAFKA_* variables are checked against, filled in with this node's hosts and ports. CONTROLLER binds loopback:
-     * only this node talks to its quorum.
+     * only the nodes on this machine talk to the quorum.
      */
     public Map<String, String> serverProperties() {
         ListenerRules rules = ListenerRules.kraft(
                 new ListenerDiagnosis.Layout(insideHost, outsideHost, outsidePort, insidePort), controllerPort);
-        Map<String, String> config = new LinkedHashMap<>();
-        config.put("controller.quorum.voters", "1@localhost:" + controllerPort);
-        config.putAll(rules.brokerSettings(bindHost, insideHost, "localhost"));
-        return config;
+        return new LinkedHashMap<>(rules.brokerSettings(bindHost, insideHost, "localhost"));
     }
 }

@@ -3,7 +3,6 @@ package ${package}.dev;
 import ${package}.consumer.ClickConsumerApp;
 import ${package}.consumer.ClickConsumerConfig;
 import ${package}.doctor.BootstrapServers;
-import ${package}.shared.ClickTopic;
 import ${package}.web.WebProducerApp;
 import ${package}.web.WebProducerConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -18,6 +17,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Dev mode: a real Kafka broker, the consumer and the web producer on this machine, no Docker; the
@@ -26,10 +26,10 @@ import java.util.Map;
  * <pre>./mvnw -q install -DskipTests &amp;&amp; ./mvnw -q -pl dev exec:java</pre>
  *
  * <p>The broker listens where docker-compose.broker.yml publishes it ({@link LocalKafkaBroker#OUTSIDE_PORT}
- * and the other generated ports) and keeps its data in {@code data/kafka}, so clicks survive a restart and
- * the apps, CLI tools and an IDE reach it exactly as they reach the compose broker. The apps run in this JVM
- * and read the same environment variables as their jars (WEB_PORT, CLICK_TOPIC, CLICK_DATA_DIR,
- * CLICK_CONSUMER_GROUP), except KAFKA_BOOTSTRAP_SERVERS: they always use this broker.
+ * and the other generated ports; each node of a cluster on its own) and keeps its data in {@code data/kafka}, so
+ * clicks survive a restart and the apps, CLI tools and an IDE reach it exactly as they reach the compose
+ * broker. The apps run in this JVM and read the same environment variables as their jars (WEB_PORT, CLICK_TOPIC,
+ * CLICK_DATA_DIR, CLICK_CONSUMER_GROUP), except KAFKA_BOOTSTRAP_SERVERS: they always use this broker.
  *
  * <p>Argument: the project's root directory (the exec configuration in dev/pom.xml passes it), where
  * {@code data/} goes; relative data directories are resolved against it.
@@ -72,21 +72,26 @@ public final class DevMode {
                     + environment.get(BootstrapServers.ENV_VARIABLE) + "; the apps use dev mode's own broker");
         }
         BrokerSettings brokerSettings = BrokerSettings.forDevMode(projectDir.resolve("data/kafka"));
-        BrokerListeners listeners = brokerSettings.listeners();
         WebProducerConfig webFromEnvironment = WebProducerConfig.fromEnvironment();
         ClickConsumerConfig consumerFromEnvironment = ClickConsumerConfig.fromEnvironment();
-        requireFreePort(listeners.bindHost(), listeners.outsidePort(), "the broker's OUTSIDE listener");
-        requireFreePort(listeners.bindHost(), listeners.insidePort(), "the broker's INSIDE listener");
-        requireFreePort("127.0.0.1", listeners.controllerPort(), "the broker's CONTROLLER listener");
+        for (int node = 1; node <= brokerSettings.nodes().size(); node++) {
+            BrokerListeners listeners = brokerSettings.listeners(node);
+            String of = brokerSettings.nodes().size() == 1 ? "the broker's " : "Kafka node " + node + "'s ";
+            requireFreePort(listeners.bindHost(), listeners.outsidePort(), of + "OUTSIDE listener");
+            requireFreePort(listeners.bindHost(), listeners.insidePort(), of + "INSIDE listener");
+            requireFreePort("127.0.0.1", listeners.controllerPort(), of + "CONTROLLER listener");
+        }
         requireFreePort("0.0.0.0", webFromEnvironment.port(), "the web producer (WEB_PORT)");
 
-        System.out.println("dev mode: starting the Kafka broker (data in " + brokerSettings.dataDir() + ") ...");
+        System.out.println("dev mode: starting " + (LocalKafkaBroker.NODES == 1 ? "the Kafka broker"
+                : "a Kafka cluster of " + LocalKafkaBroker.NODES + " nodes") + " (data in "
+                + brokerSettings.dataDir() + ") ...");
         LocalKafkaBroker broker = LocalKafkaBroker.start(brokerSettings);
         stopInReverse.push(broker::stop);
         BootstrapServers bootstrap = new BootstrapServers(broker.bootstrapServers(), "dev mode's own broker");
         String topic = consumerFromEnvironment.topic();
-        // Created up front with the partitions compose's KAFKA_NUM_PARTITIONS gives, rather than on first use.
-        broker.createTopics(BrokerSettings.PARTITIONS, topic, ClickTopic.deadLetter(topic));
+        // Created on purpose, as the compose file's click-topics service does: automatic creation is off.
+        broker.createClickTopics(topic);
 
         Path sinkDir = projectDir.resolve(consumerFromEnvironment.dataDir());
         // After a kill -9 of dev mode the group still holds the dead consumer until its session times out, and
@@ -111,13 +116,15 @@ public final class DevMode {
                   clicks API    curl -i -H 'Content-Type: application/json' -d '{"itemId":"movie-1","userId":"alice"}' %s/api/clicks
                   ready         %s/readyz
                   metrics       %s/metrics
-                  Kafka         %s (OUTSIDE, for the host), INSIDE advertised as %s; topic %s
+                  Kafka         %s (OUTSIDE, for the host), INSIDE advertised as %s; topic %s (%d partitions, %d replicas)
                   broker log    %s
                   sink files    %s
                 Ctrl-C stops everything.
 
                 """, seconds, broker.lastStartDuration().toMillis() / 1e3, base, base, base, base,
-                broker.bootstrapServers(), broker.insideBootstrapServers(), topic, broker.logFile(),
+                broker.bootstrapServers(), broker.insideBootstrapServers(), topic,
+                LocalKafkaBroker.CLICK_TOPIC_PARTITIONS, brokerSettings.replicationFactor(),
+                broker.logFiles().stream().map(Path::toString).collect(Collectors.joining(", ")),
                 sinkDir.resolve(topic + "-<partition>.jsonl"));
     }
 

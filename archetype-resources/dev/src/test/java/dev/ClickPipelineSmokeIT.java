@@ -95,7 +95,7 @@ class ClickPipelineSmokeIT {
     @BeforeAll
     static void startPipeline() throws Exception {
         broker = LocalKafkaBroker.start(BrokerSettings.forTests(workDir.resolve("kafka")));
-        broker.createTopics(BrokerSettings.PARTITIONS, TOPIC, ClickTopic.deadLetter(TOPIC));
+        broker.createClickTopics(TOPIC);
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
 
         BootstrapServers bootstrap = new BootstrapServers(broker.bootstrapServers(), "the smoke test's broker");

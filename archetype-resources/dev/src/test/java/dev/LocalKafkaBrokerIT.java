@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The broker the smoke test, dev mode and the fault tests stand on: its two client listeners advertise what
- * they should, and a SIGKILL followed by a restart on the same data keeps acknowledged records.
+ * The broker the smoke test, dev mode and the fault tests stand on (every node of it, for a cluster): its two
+ * client listeners advertise what they should, and a SIGKILL followed by a restart on the same data keeps
+ * acknowledged records.
  */
 class LocalKafkaBrokerIT {
 
@@ -42,8 +44,8 @@ class LocalKafkaBrokerIT {
     @BeforeAll
     static void startBroker() throws Exception {
         broker = LocalKafkaBroker.start(BrokerSettings.forTests(dataDir));
-        System.out.printf("LocalKafkaBrokerIT: broker ready in %d ms (pid %d)%n",
-                broker.lastStartDuration().toMillis(), broker.pid());
+        System.out.printf("LocalKafkaBrokerIT: broker ready in %d ms (%d node(s), pids %s)%n",
+                broker.lastStartDuration().toMillis(), broker.nodeIds().size(), broker.pids());
     }
 
     @AfterAll
@@ -55,16 +57,24 @@ class LocalKafkaBrokerIT {
     }
 
     @Test
-    void each_client_listener_advertises_its_own_address() throws Exception {
-        BrokerListeners s = broker.settings().listeners();
-        assertEquals("localhost:" + s.outsidePort(), advertisedVia(broker.bootstrapServers()));
-        assertEquals("localhost:" + s.insidePort(), advertisedVia(broker.insideBootstrapServers()));
+    void each_client_listener_advertises_every_node_at_its_own_address() throws Exception {
+        List<String> outside = new ArrayList<>();
+        List<String> inside = new ArrayList<>();
+        for (int node : broker.nodeIds()) {
+            outside.add("localhost:" + broker.settings().listeners(node).outsidePort());
+            inside.add("localhost:" + broker.settings().listeners(node).insidePort());
+        }
+        assertEquals(LocalKafkaBroker.NODES, outside.size(), "nodes started");
+        assertEquals(outside, advertisedVia(broker.bootstrapServers()));
+        assertEquals(inside, advertisedVia(broker.insideBootstrapServers()));
+        System.out.printf("LocalKafkaBrokerIT: %d nodes advertise OUTSIDE %s and INSIDE %s%n", outside.size(), outside,
+                inside);
     }
 
     @Test
     void acknowledged_records_survive_a_sigkill_and_a_restart_on_the_same_data() throws Exception {
         String topic = "broker-restart-check";
-        broker.createTopics(1, topic);
+        broker.createTopics(1, broker.settings().replicationFactor(), topic);
         List<String> sent = List.of("first", "second", "third");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
@@ -76,10 +86,12 @@ class LocalKafkaBrokerIT {
             }
         }
 
-        long pidBefore = broker.pid();
+        List<Long> pidsBefore = broker.pids();
         broker.kill();
-        assertFalse(broker.isRunning(), "kill() returned but the broker still runs");
-        assertFalse(ProcessHandle.of(pidBefore).map(ProcessHandle::isAlive).orElse(false));
+        assertFalse(broker.isRunning(), "kill() returned but a node still runs");
+        for (long pid : pidsBefore) {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "process " + pid + " lives");
+        }
 
         broker.restart();
         System.out.printf("LocalKafkaBrokerIT: restart after SIGKILL ready in %d ms%n",
@@ -88,11 +100,11 @@ class LocalKafkaBrokerIT {
         assertEquals(sent, readAll(topic, sent.size()));
     }
 
-    private static String advertisedVia(String bootstrap) throws Exception {
+    /** The addresses the metadata gives for the nodes, by node id. */
+    private static List<String> advertisedVia(String bootstrap) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            List<Node> nodes = new ArrayList<>(admin.describeCluster().nodes().get(10, TimeUnit.SECONDS));
-            assertEquals(1, nodes.size(), "one broker expected, metadata says " + nodes);
-            return nodes.get(0).host() + ":" + nodes.get(0).port();
+            return admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).stream()
+                    .sorted(Comparator.comparingInt(Node::id)).map(node -> node.host() + ":" + node.port()).toList();
         }
     }
 

@@ -60,7 +60,7 @@ class RepeatedClicksIT {
     @BeforeAll
     static void start() throws Exception {
         broker = LocalKafkaBroker.start(BrokerSettings.forTests(workDir.resolve("kafka")));
-        broker.createTopics(BrokerSettings.PARTITIONS, TOPIC, ClickTopic.deadLetter(TOPIC));
+        broker.createClickTopics(TOPIC);
         bootstrap = new BootstrapServers(broker.bootstrapServers(), "the retry test's broker");
         sinkDir = workDir.resolve("sink");
         web = WebProducerApp.start(new WebProducerConfig(bootstrap, TOPIC, 0, Map.of()));

@@ -2,6 +2,7 @@ package ${package}.web;
 
 import ${package}.doctor.BootstrapServers;
 import ${package}.doctor.KafkaClientProperties;
+import ${package}.shared.ClickTopic;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -122,7 +123,7 @@ final class BrokerReadiness implements AutoCloseable {
         try {
             Answer answer = probe.ask(PROBE_TIMEOUT);
             if (answer.partitions() == 0) {
-                now = new Status(false, "the click topic does not exist yet", answer.detail(), System.nanoTime());
+                now = new Status(false, ClickTopic.MISSING, answer.detail(), System.nanoTime());
             } else if (answer.partitionsWithLeader() < answer.partitions()) {
                 now = new Status(false, (answer.partitions() - answer.partitionsWithLeader()) + " of "
                         + answer.partitions() + " partitions of the click topic have no leader", answer.detail(),

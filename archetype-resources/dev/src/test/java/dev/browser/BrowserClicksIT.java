@@ -78,7 +78,7 @@ class BrowserClicksIT {
     static void start() throws Exception {
         browser = HeadlessChromium.startOrSkip();
         broker = LocalKafkaBroker.start(BrokerSettings.forTests(workDir.resolve("kafka")));
-        broker.createTopics(BrokerSettings.PARTITIONS, TOPIC, ClickTopic.deadLetter(TOPIC));
+        broker.createClickTopics(TOPIC);
         BootstrapServers bootstrap = new BootstrapServers(broker.bootstrapServers(), "the browser test's broker");
         sinkDir = workDir.resolve("sink");
         consumer = ClickConsumerApp.start(new ClickConsumerConfig(bootstrap, TOPIC, "browser-" + UUID.randomUUID(),

@@ -38,11 +38,12 @@ final class BenchPipeline implements AutoCloseable {
         this.broker = broker;
     }
 
-    /** Starts the broker in {@code work}/broker and creates the two topics. */
+    /** Starts the broker in {@code work}/broker and creates the topics (the click topic with its dead-letter topic). */
     static BenchPipeline start(BenchmarkOptions options, Path work) throws IOException {
         LocalKafkaBroker broker = LocalKafkaBroker.start(BrokerSettings.forTests(work.resolve("broker"))
                 .withMaxHeap(options.brokerHeap));
-        broker.createTopics(BrokerSettings.PARTITIONS, RAW_TOPIC, CLICK_TOPIC);
+        broker.createTopics(LocalKafkaBroker.CLICK_TOPIC_PARTITIONS, broker.settings().replicationFactor(), RAW_TOPIC);
+        broker.createClickTopics(CLICK_TOPIC);
         return new BenchPipeline(options, work, broker);
     }
 
@@ -69,7 +70,8 @@ final class BenchPipeline implements AutoCloseable {
 
     /** Counts CPU from now for the broker, the apps that run, and this JVM. */
     CpuWindow cpuWindow() {
-        CpuWindow window = new CpuWindow().add("broker", ProcessHandle.of(broker.pid()).orElseThrow());
+        CpuWindow window = new CpuWindow().add("broker",
+                broker.pids().stream().map(pid -> ProcessHandle.of(pid).orElseThrow()).toList());
         if (web != null && web.isAlive()) {
             window.add("web", web.handle());
         }

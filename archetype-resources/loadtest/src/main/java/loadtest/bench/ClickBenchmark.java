@@ -1,6 +1,6 @@
 package ${package}.loadtest.bench;
 
-import ${package}.dev.BrokerSettings;
+import ${package}.dev.LocalKafkaBroker;
 import ${package}.loadtest.ProcessStats;
 
 import java.io.IOException;
@@ -70,9 +70,9 @@ public final class ClickBenchmark {
         BenchmarkReport report;
         try (BenchPipeline bench = BenchPipeline.start(options, work)) {
             report = bench.report;
-            System.out.printf("broker ready in %.1f s (pid %d, -Xmx%s, %d partitions per topic)%n",
-                    bench.broker.lastStartDuration().toMillis() / 1000.0, bench.broker.pid(), options.brokerHeap,
-                    BrokerSettings.PARTITIONS);
+            System.out.printf("broker ready in %.1f s (%d node(s), pids %s, -Xmx%s each, %d partitions per topic)%n",
+                    bench.broker.lastStartDuration().toMillis() / 1000.0, bench.broker.nodeIds().size(),
+                    bench.broker.pids(), options.brokerHeap, LocalKafkaBroker.CLICK_TOPIC_PARTITIONS);
             double raw = rawProducer(bench);
             WebProducerStartup.start(bench);
             HttpIngestStep http = new HttpIngestStep(bench, raw);

@@ -1,6 +1,6 @@
 package ${package}.loadtest.bench;
 
-import ${package}.dev.BrokerSettings;
+import ${package}.dev.LocalKafkaBroker;
 import ${package}.loadtest.BenchClicks;
 import ${package}.loadtest.ClickApps;
 import ${package}.loadtest.ClickLoad;
@@ -150,7 +150,7 @@ final class SinkSteps {
 
     private long endOffsets(String topic) {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int p = 0; p < BrokerSettings.PARTITIONS; p++) {
+        for (int p = 0; p < LocalKafkaBroker.CLICK_TOPIC_PARTITIONS; p++) {
             latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
         }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,

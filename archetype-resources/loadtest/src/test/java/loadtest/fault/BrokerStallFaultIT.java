@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +97,8 @@ class BrokerStallFaultIT {
 
             FaultPipeline.sleep(STOP_AT.toMillis());
             long acknowledgedBefore = ledger.acknowledged().size();
-            signal("STOP", pipeline.broker.pid());
+            // every node: a cluster with one node stopped would carry on without it
+            signal("STOP", pipeline.broker.pids());
             stoppedAt.set(System.nanoTime());
             long rssPeakKb = 0;
             while (System.nanoTime() - stoppedAt.get() < STOPPED_FOR.toNanos()) {
@@ -104,7 +106,7 @@ class BrokerStallFaultIT {
                 FaultPipeline.sleep(200);
             }
             long acknowledgedWhileStopped = ledger.acknowledgedBefore(System.nanoTime()).size() - acknowledgedBefore;
-            signal("CONT", pipeline.broker.pid());
+            signal("CONT", pipeline.broker.pids());
             resumedAt.set(System.nanoTime());
 
             running.get(LOAD.toSeconds() + 120, TimeUnit.SECONDS);
@@ -140,8 +142,10 @@ class BrokerStallFaultIT {
         }
     }
 
-    private static void signal(String signal, long pid) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-        assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid + " failed");
+    private static void signal(String signal, List<Long> pids) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        pids.forEach(pid -> command.add(Long.toString(pid)));
+        Process kill = new ProcessBuilder(command).inheritIO().start();
+        assertEquals(0, kill.waitFor(), String.join(" ", command) + " failed");
     }
 }

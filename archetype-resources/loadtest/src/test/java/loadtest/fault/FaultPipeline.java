@@ -7,6 +7,7 @@ import ${package}.loadtest.ClickApps;
 import ${package}.loadtest.SinkContents;
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
+import ${package}.shared.ClickTopic;
 import ${package}.shared.InvalidClickException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -51,15 +52,18 @@ final class FaultPipeline implements AutoCloseable {
     }
 
     static FaultPipeline start(Path dir) throws IOException {
-        return start(dir, 3);
+        return start(dir, LocalKafkaBroker.CLICK_TOPIC_PARTITIONS);
     }
 
-    /** With the topic's number of partitions chosen: a test of several consumers wants one or more each. */
+    /**
+     * With the topic's number of partitions chosen: a test of several consumers wants one or more each. The topic
+     * and its dead-letter topic get a replica on every node, as the click-topics service creates them.
+     */
     static FaultPipeline start(Path dir, int partitions) throws IOException {
         LocalKafkaBroker broker = LocalKafkaBroker.start(BrokerSettings.forTests(dir.resolve("broker")));
-        broker.createTopics(partitions, TOPIC);
-        System.out.printf("%s: broker up in %d ms (pid %d)%n", caller(), broker.lastStartDuration().toMillis(),
-                broker.pid());
+        broker.createTopics(partitions, broker.settings().replicationFactor(), TOPIC, ClickTopic.deadLetter(TOPIC));
+        System.out.printf("%s: broker up in %d ms (%d node(s), pids %s)%n", caller(),
+                broker.lastStartDuration().toMillis(), broker.nodeIds().size(), broker.pids());
         return new FaultPipeline(dir, broker);
     }
 

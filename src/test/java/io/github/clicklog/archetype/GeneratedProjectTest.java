@@ -200,6 +200,23 @@ class GeneratedProjectTest {
         assertEquals("2181", zkEnv.get("ZOOKEEPER_PORT"));
     }
 
+    /** The leader-kill fault test needs three nodes: a single-node project has none, rather than one that skips. */
+    @Test
+    void only_a_cluster_project_has_the_leader_kill_fault_test_and_its_embedded_broker_has_three_nodes()
+            throws IOException {
+        String faultTest = "loadtest/src/test/java/com/example/loadtest/fault/LeaderKillFaultIT.java";
+        String broker = "dev/src/main/java/com/example/dev/LocalKafkaBroker.java";
+        Path single = generated("default");
+        assertFalse(Files.exists(single.resolve(faultTest)), "a single-node project must not have " + faultTest);
+        assertTrue(Files.readString(single.resolve(broker)).contains("NODES = 1;"));
+        Path cluster = ArchetypeRenderer.generate(ArchetypeProperties.of(Map.of("groupId", "com.example",
+                "artifactId", "clicks", "kafkaNodes", "3", "partitions", "6")), out.resolve("cluster"));
+        assertTrue(Files.isRegularFile(cluster.resolve(faultTest)), "a kafkaNodes=3 project must have " + faultTest);
+        String clusterBroker = Files.readString(cluster.resolve(broker));
+        assertTrue(clusterBroker.contains("NODES = 3;") && clusterBroker.contains("CLICK_TOPIC_PARTITIONS = 6;"),
+                "the embedded broker must take its node count and partitions from the properties");
+    }
+
     @Test
     void two_generations_get_different_cluster_ids() {
         ArchetypeProperties defaults = ArchetypeRenderer.propertySets().get("default");
