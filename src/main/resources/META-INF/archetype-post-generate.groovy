@@ -35,7 +35,8 @@ Path env = projectDir.resolve('.env')
 Files.writeString(env, Files.readString(env).replace('__KAFKA_CLUSTER_ID__', newClusterId()))
 
 // Velocity has no arithmetic on string properties: the other nodes' ports (node n: port + 100 * (n - 1)) are
-// filled in here, as __kafkaOutsidePort_2__ and the like, in .env and the README.
+// filled in here, as __kafkaOutsidePort_2__ and the like, in .env, the README and the sources (the doctor's
+// generated node layouts and host bootstrap list).
 Map<String, String> nodePorts = [:]
 (2..3).each { n ->
     ClicklogProperties.NODE_PORTS.each { name ->
@@ -43,11 +44,17 @@ Map<String, String> nodePorts = [:]
                 String.valueOf(Integer.parseInt(props.getProperty(name)) + ClicklogProperties.NODE_PORT_STEP * (n - 1))
     }
 }
-['.env', 'README.md'].each { file ->
-    Path path = projectDir.resolve(file)
-    String text = Files.readString(path)
-    nodePorts.each { token, port -> text = text.replace(token, port) }
-    Files.writeString(path, text)
+Files.walk(projectDir).withCloseable { files ->
+    files.filter { Files.isRegularFile(it) && (it.fileName.toString() in ['.env', 'README.md'] ||
+            it.fileName.toString() ==~ /.*\.(java|properties|yml)/) }
+            .forEach { Path path ->
+                String text = Files.readString(path)
+                String filled = text
+                nodePorts.each { token, port -> filled = filled.replace(token, port) }
+                if (filled != text) {
+                    Files.writeString(path, filled)
+                }
+            }
 }
 
 // The plugin writes every file 0644: give the wrapper and any shell script back their executable bit.

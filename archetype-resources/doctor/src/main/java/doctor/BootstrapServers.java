@@ -5,16 +5,25 @@ import java.util.Map;
 /**
  * Where an app finds the broker, and why there.
  *
- * <p>In a container (docker-compose.yml sets {@code KAFKA_BOOTSTRAP_SERVERS=kafka:${kafkaInsidePort}}) the app uses
- * the INSIDE listener; on the host, with nothing set, it uses the OUTSIDE listener that
- * docker-compose.broker.yml publishes: {@value #HOST_DEFAULT}. This replaces the original note's
- * {@code IN_CONTAINER=YES} switch with the variable that holds the address itself.
+ * <p>In a container (docker-compose.yml sets {@code KAFKA_BOOTSTRAP_SERVERS} to KAFKA_INSIDE_BOOTSTRAP_SERVERS
+ * of .env, every node's INSIDE address) the app uses the INSIDE listener; on the host, with nothing set, it uses
+ * the OUTSIDE listener that docker-compose.broker.yml publishes: {@value #HOST_DEFAULT}. This replaces the
+ * original note's {@code IN_CONTAINER=YES} switch with the variable that holds the address itself.
  */
 public record BootstrapServers(String address, String source) {
 
     public static final String ENV_VARIABLE = "KAFKA_BOOTSTRAP_SERVERS";
+#if( $kafkaNodes == "3" )
+    /**
+     * Every node's OUTSIDE listener, as advertised to clients on the host: a client starts while any node
+     * answers (the other nodes' ports are the first + 100 and + 200, filled in at generation).
+     */
+    public static final String HOST_DEFAULT =
+            "${kafkaOutsideHost}:${kafkaOutsidePort},${kafkaOutsideHost}:__kafkaOutsidePort_2__,${kafkaOutsideHost}:__kafkaOutsidePort_3__";
+#else
     /** The OUTSIDE listener, as advertised to clients on the host. */
     public static final String HOST_DEFAULT = "${kafkaOutsideHost}:${kafkaOutsidePort}";
+#end
 
     /**
      * Checks the listeners from where the app runs; the command names {@code ListenerDoctor} in this one place,

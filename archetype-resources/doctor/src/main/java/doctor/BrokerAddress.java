@@ -35,7 +35,7 @@ public record BrokerAddress(String host, int port) {
         int colon = address.lastIndexOf(':');
         if (colon <= 0 || colon == address.length() - 1) {
             throw new IllegalArgumentException("'" + address + "' is not host:port (for example "
-                    + BootstrapServers.HOST_DEFAULT + ")");
+                    + BootstrapServers.HOST_DEFAULT.split(",")[0] + ")");
         }
         String host = address.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {

@@ -11,6 +11,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,11 +29,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <ol>
  *   <li>the bootstrap address the apps would use here, and where it came from;</li>
- *   <li>whether the compose service name {@code kafka} resolves here: a container on the compose network,
- *       or the host;</li>
+ *   <li>whether the compose service name {@code kafka} (in a cluster: {@code kafka-1}) resolves here: a
+ *       container on the compose network, or the host;</li>
  *   <li>each bootstrap address: resolved, connected;</li>
- *   <li>the broker's metadata: the addresses it advertises for the listener that was reached;</li>
- *   <li>each advertised address: resolved, connected; then a real Kafka client call;</li>
+ *   <li>the broker's metadata: the addresses every node advertises for the listener that was reached;</li>
+ *   <li>each node's advertised address: resolved, connected (in a cluster also: every node of the project is
+ *       in the metadata, no two nodes advertise the same address); then a real Kafka client call;</li>
  *   <li>next to docker-compose.broker.yml (the project root, on the host): the listener settings of the file,
  *       which also covers the other side of the network and a broker that cannot start.</li>
  * </ol>
@@ -52,11 +54,20 @@ public final class ListenerDoctor {
 
     private final BootstrapServers bootstrap;
     private final Optional<BrokerComposeFile> composeFile;
+    private final Map<Integer, ListenerDiagnosis.Layout> nodes;
     private final PrintStream out;
 
     ListenerDoctor(BootstrapServers bootstrap, Optional<BrokerComposeFile> composeFile, PrintStream out) {
+        this(bootstrap, composeFile,
+                composeFile.map(BrokerComposeFile::layouts).orElse(ListenerDiagnosis.Layout.GENERATED_NODES), out);
+    }
+
+    /** @param nodes the broker's nodes by id: from the compose file next to the doctor, or as generated */
+    ListenerDoctor(BootstrapServers bootstrap, Optional<BrokerComposeFile> composeFile,
+                   Map<Integer, ListenerDiagnosis.Layout> nodes, PrintStream out) {
         this.bootstrap = bootstrap;
         this.composeFile = composeFile;
+        this.nodes = nodes;
         this.out = out;
     }
 
@@ -84,7 +95,7 @@ public final class ListenerDoctor {
 
     /** Runs every check, prints the report, and returns the exit status. */
     int examine() {
-        ListenerDiagnosis.Layout layout = composeFile.map(BrokerComposeFile::layout).orElse(ListenerDiagnosis.Layout.GENERATED);
+        ListenerDiagnosis.Layout layout = nodes.values().iterator().next();
         List<BrokerAddress> bootstrapAddresses = BrokerAddress.parseList(bootstrap.address());
         out.println("Kafka listener doctor");
         out.println("  bootstrap servers: " + bootstrap.address() + " (from " + bootstrap.source() + ")");
@@ -96,7 +107,7 @@ public final class ListenerDoctor {
         } catch (UnknownHostException e) {
             serviceAddress = null;
         }
-        ListenerDiagnosis diagnosis = new ListenerDiagnosis(layout, serviceAddress != null);
+        ListenerDiagnosis diagnosis = new ListenerDiagnosis(nodes, serviceAddress != null);
         out.println("  where:             " + diagnosis.vantagePoint(serviceAddress));
 
         List<ListenerDiagnosis.Finding> findings = new ArrayList<>(networkFindings(bootstrapAddresses, diagnosis));
@@ -137,40 +148,51 @@ public final class ListenerDoctor {
         if (reached == null) {
             return diagnosis.bootstrapUnreachable(bootstrapChecks);
         }
+        // Some answered: the ones that did not are nodes that are down or not published (empty for one node).
+        List<ListenerDiagnosis.Finding> findings = new ArrayList<>(diagnosis.someBootstrapUnreachable(bootstrapChecks));
+        String logs = "docker compose -f docker-compose.broker.yml logs"
+                + (diagnosis.cluster() ? "" : " " + diagnosis.nodes().values().iterator().next().service());
 
         AdvertisedListeners.Metadata metadata;
         try {
             metadata = AdvertisedListeners.fetch(reached, METADATA_TIMEOUT);
         } catch (IOException | RuntimeException e) {
             out.println("  metadata:          no answer from " + reached + ": " + e);
-            return List.of(new ListenerDiagnosis.Finding("bootstrap " + reached
+            findings.add(new ListenerDiagnosis.Finding("bootstrap " + reached
                     + " accepts connections but did not answer a Kafka metadata request (" + e.getMessage() + ").",
-                    "check that " + reached + " is a Kafka listener and that the broker has finished starting:"
-                            + " docker compose -f docker-compose.broker.yml logs kafka"));
+                    "check that " + reached + " is a Kafka listener and that the broker has finished starting: " + logs));
+            return findings;
         }
         out.println("  metadata:          cluster " + metadata.clusterId() + ", asked at " + reached
                 + "; the broker advertises for this listener:");
-        List<ListenerDiagnosis.Finding> findings = new ArrayList<>();
+        // Every node the metadata lists, whichever node answered: a client connects to each partition's leader.
+        Map<Integer, BrokerAddress> advertised = new LinkedHashMap<>();
         for (AdvertisedListeners.Node node : metadata.brokers()) {
             Reachability check = Reachability.check(node.address(), CONNECT_TIMEOUT);
-            out.println("    broker " + node.id() + ":        " + check.describe());
-            ListenerDiagnosis.Finding finding = diagnosis.advertisedFinding(reached, check);
+            ListenerDiagnosis.Layout known = diagnosis.nodes().get(node.id());
+            out.println("    broker " + node.id() + (diagnosis.cluster() && known != null ? " (" + known.service() + ")" : "")
+                    + ":        " + check.describe());
+            advertised.put(node.id(), node.address());
+            ListenerDiagnosis.Finding finding = diagnosis.advertisedFinding(reached, node.id(), check);
             if (finding != null) {
                 findings.add(finding);
             }
         }
         if (metadata.brokers().isEmpty()) {
             findings.add(new ListenerDiagnosis.Finding("the broker answered with no brokers in its metadata.",
-                    "wait until it has finished starting: docker compose -f docker-compose.broker.yml logs kafka"));
+                    "wait until it has finished starting: " + logs));
+        } else {
+            findings.addAll(diagnosis.sharedAdvertisedAddresses(advertised));
+            findings.addAll(diagnosis.missingNodes(advertised.keySet()));
         }
         if (findings.isEmpty()) {
-            findings.addAll(clientCheck());
+            findings.addAll(clientCheck(logs));
         }
         return findings;
     }
 
     /** The last word goes to a real Kafka client: what the apps will do. */
-    private List<ListenerDiagnosis.Finding> clientCheck() {
+    private List<ListenerDiagnosis.Finding> clientCheck(String logs) {
         Properties config = new Properties();
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.address());
         config.put(AdminClientConfig.CLIENT_ID_CONFIG, "listener-doctor");
@@ -189,7 +211,7 @@ public final class ListenerDoctor {
         } catch (Exception e) {
             out.println("  Kafka client:      failed: " + e);
             return List.of(new ListenerDiagnosis.Finding("every address answers, but a Kafka client call failed: " + e,
-                    "look at the broker's log: docker compose -f docker-compose.broker.yml logs kafka"));
+                    "look at the broker's log: " + logs));
         }
     }
 

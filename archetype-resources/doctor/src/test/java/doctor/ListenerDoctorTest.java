@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,6 +36,8 @@ class ListenerDoctorTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
     /** A name that never resolves (RFC 2606), standing for a compose service name seen from the host. */
     private static final String UNRESOLVABLE = "kafka-broker.invalid";
+    /** Node names that never resolve, so the doctor knows it runs on the host: node n is this + n. */
+    private static final String UNRESOLVABLE_NODE = "kafka.invalid-";
 
     private ServerSocket server;
 
@@ -49,6 +53,11 @@ class ListenerDoctorTest {
 
     /** Answers one connection's metadata request with one broker advertising {@code advertised}. */
     private BrokerAddress fakeBroker(BrokerAddress advertised, byte[][] requestSeen) throws IOException {
+        return fakeBroker(requestSeen, Map.of(7, advertised));
+    }
+
+    /** Answers every metadata request with these brokers (node id to advertised address). */
+    private BrokerAddress fakeBroker(byte[][] requestSeen, Map<Integer, BrokerAddress> brokers) throws IOException {
         server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
         Thread answer = new Thread(() -> {
             try {
@@ -59,7 +68,7 @@ class ListenerDoctorTest {
                         byte[] request = new byte[size];
                         in.readFully(request);
                         requestSeen[0] = request;
-                        socket.getOutputStream().write(metadataResponse(advertised));
+                        socket.getOutputStream().write(metadataResponse(brokers));
                         socket.getOutputStream().flush();
                         in.read();
                     } catch (IOException probeClosedEarly) {
@@ -75,13 +84,16 @@ class ListenerDoctorTest {
         return new BrokerAddress("127.0.0.1", server.getLocalPort());
     }
 
-    private static byte[] metadataResponse(BrokerAddress advertised) {
-        byte[] host = advertised.host().getBytes(StandardCharsets.UTF_8);
+    private static byte[] metadataResponse(Map<Integer, BrokerAddress> brokers) {
         byte[] cluster = "test-cluster".getBytes(StandardCharsets.UTF_8);
-        ByteBuffer body = ByteBuffer.allocate(256);
-        body.putInt(1).putInt(0).putInt(1);                         // correlation id, throttle, one broker
-        body.putInt(7).putShort((short) host.length).put(host).putInt(advertised.port()).putShort((short) -1);
-        body.putShort((short) cluster.length).put(cluster).putInt(7).putInt(0); // cluster id, controller, no topics
+        ByteBuffer body = ByteBuffer.allocate(1024);
+        body.putInt(1).putInt(0).putInt(brokers.size());            // correlation id, throttle, the brokers
+        brokers.forEach((id, advertised) -> {
+            byte[] host = advertised.host().getBytes(StandardCharsets.UTF_8);
+            body.putInt(id).putShort((short) host.length).put(host).putInt(advertised.port()).putShort((short) -1);
+        });
+        int controller = brokers.keySet().iterator().next();
+        body.putShort((short) cluster.length).put(cluster).putInt(controller).putInt(0); // cluster id, controller, no topics
         byte[] bytes = Arrays.copyOf(body.array(), body.position());
         return ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).array();
     }
@@ -163,7 +175,8 @@ class ListenerDoctorTest {
         Path project = Path.of("..");
         Files.copy(project.resolve(BrokerComposeFile.FILE_NAME), emptyDir.resolve(BrokerComposeFile.FILE_NAME));
         Files.writeString(emptyDir.resolve(".env"), Files.readString(project.resolve(".env"))
-                .replaceFirst("(?m)^KAFKA_OUTSIDE_PORT=.*$", "KAFKA_OUTSIDE_PORT=${kafkaOutsidePort}  # host port"));
+                .replaceFirst("(?m)^" + ListenerDiagnosis.Layout.GENERATED.outsidePortVariable() + "=.*$",
+                        ListenerDiagnosis.Layout.GENERATED.outsidePortVariable() + "=${kafkaOutsidePort}  # host port"));
         int closedPort;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = probe.getLocalPort();
@@ -176,5 +189,67 @@ class ListenerDoctorTest {
         String text = report.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("(with .env): listener settings are consistent"), text);
         assertFalse(text.contains("KAFKA_LISTENERS") || text.contains("KAFKA_ADVERTISED_LISTENERS"), text);
+    }
+
+    /** Three nodes on this machine's loopback; node n's OUTSIDE port is the given one. */
+    private static Map<Integer, ListenerDiagnosis.Layout> cluster(int port1, int port2, int port3) {
+        Map<Integer, ListenerDiagnosis.Layout> nodes = new TreeMap<>();
+        nodes.put(1, new ListenerDiagnosis.Layout(UNRESOLVABLE_NODE + "1", "127.0.0.1", port1, ${kafkaInsidePort}));
+        nodes.put(2, new ListenerDiagnosis.Layout(UNRESOLVABLE_NODE + "2", "127.0.0.1", port2, ${kafkaInsidePort}));
+        nodes.put(3, new ListenerDiagnosis.Layout(UNRESOLVABLE_NODE + "3", "127.0.0.1", port3, ${kafkaInsidePort}));
+        return nodes;
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+
+    @Test
+    void in_a_cluster_every_advertised_node_is_checked_and_the_one_that_is_down_is_named() throws IOException {
+        // node 1: the fake, answering metadata at its own address; node 2 accepts and waits like a broker; node 3 is down
+        try (ServerSocket node2 = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            int node3 = closedPort();
+            Map<Integer, BrokerAddress> brokers = new TreeMap<>();
+            BrokerAddress node1 = fakeBroker(new byte[1][], brokers);
+            brokers.put(1, node1);
+            brokers.put(2, new BrokerAddress("127.0.0.1", node2.getLocalPort()));
+            brokers.put(3, new BrokerAddress("127.0.0.1", node3));
+            ByteArrayOutputStream report = new ByteArrayOutputStream();
+
+            int status = new ListenerDoctor(BootstrapServers.resolve(Map.of(BootstrapServers.ENV_VARIABLE, node1.toString())),
+                    Optional.empty(), cluster(node1.port(), node2.getLocalPort(), node3),
+                    new PrintStream(report, true, StandardCharsets.UTF_8)).examine();
+
+            String text = report.toString(StandardCharsets.UTF_8);
+            assertEquals(1, status, text);
+            assertTrue(text.contains("broker 2 (" + UNRESOLVABLE_NODE + "2):        127.0.0.1:" + node2.getLocalPort()
+                    + " -> 127.0.0.1: accepts connections"), text);
+            assertTrue(text.contains("node 3 (" + UNRESOLVABLE_NODE + "3) is advertised as 127.0.0.1:" + node3), text);
+            assertTrue(text.contains("Fix: start it: docker compose -f docker-compose.broker.yml up -d " + UNRESOLVABLE_NODE + "3"), text);
+        }
+    }
+
+    @Test
+    void in_a_cluster_a_node_missing_from_the_metadata_is_named() throws IOException {
+        try (ServerSocket node2 = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            int node3 = closedPort();
+            Map<Integer, BrokerAddress> brokers = new TreeMap<>();
+            BrokerAddress node1 = fakeBroker(new byte[1][], brokers);
+            brokers.put(1, node1);
+            brokers.put(2, new BrokerAddress("127.0.0.1", node2.getLocalPort()));
+            ByteArrayOutputStream report = new ByteArrayOutputStream();
+
+            int status = new ListenerDoctor(BootstrapServers.resolve(Map.of(BootstrapServers.ENV_VARIABLE,
+                    node1 + ",127.0.0.1:" + node2.getLocalPort() + ",127.0.0.1:" + node3)),
+                    Optional.empty(), cluster(node1.port(), node2.getLocalPort(), node3),
+                    new PrintStream(report, true, StandardCharsets.UTF_8)).examine();
+
+            String text = report.toString(StandardCharsets.UTF_8);
+            assertEquals(1, status, text);
+            assertTrue(text.contains("node 3 (" + UNRESOLVABLE_NODE + "3): bootstrap 127.0.0.1:" + node3), text);
+            assertTrue(text.contains("node 3 (" + UNRESOLVABLE_NODE + "3) is not in the cluster's metadata"), text);
+        }
     }
 }
