@@ -102,9 +102,13 @@ final class ComposeBroker {
             }
         }
 
+        // C1 only: these brokers live for a minute and carry a few records; C2's compiler threads would compete
+        // for the CPU with three brokers starting at once.
         Map<String, Process> brokers = new LinkedHashMap<>();
         for (String node : nodes) {
-            brokers.put(node, network.start(node, List.of(java(), "-Xmx384m", "-Xms64m", "-XX:+UseSerialGC", "-cp", classpath,
+            brokers.put(node, network.start(node, List.of(java(), "-Xmx384m", "-Xms64m", "-XX:+UseSerialGC",
+                            "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                            "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp", classpath,
                             "kafka.Kafka", workDir.resolve(node + "-config/final/server.properties").toString()),
                     Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), workDir, log(workDir, node)));
         }
