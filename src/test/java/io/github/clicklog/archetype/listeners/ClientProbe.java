@@ -43,7 +43,6 @@ import org.apache.kafka.common.utils.Utils;
  *
  * <pre>
  *   roundtrip BOOTSTRAP TOPIC          produce one record to every partition and consume them back
- *   post URL JSON                      POST to the web producer, print status and body
  *   clicks URL PARTITIONS SECONDS      POST one click per partition to the web producer
  * </pre>
  *
@@ -68,7 +67,6 @@ public final class ClientProbe {
     public static void main(String[] args) throws Exception {
         int status = switch (args[0]) {
             case "roundtrip" -> roundTrip(args[1], args[2]);
-            case "post" -> post(args[1], args[2]);
             case "clicks" -> clicks(args[1], Integer.parseInt(args[2]), Duration.ofSeconds(Long.parseLong(args[3])));
             default -> throw new IllegalArgumentException("unknown probe " + args[0]);
         };
@@ -263,12 +261,5 @@ public final class ClientProbe {
         return client.send(HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(15)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int post(String url, String json) throws Exception {
-        HttpResponse<String> response = send(url, json);
-        System.out.println("STATUS " + response.statusCode());
-        System.out.println("BODY " + response.body());
-        return response.statusCode() == 202 ? WORKED : 1;
     }
 }

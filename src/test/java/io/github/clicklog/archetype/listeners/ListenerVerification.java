@@ -259,6 +259,7 @@ public final class ListenerVerification {
             if (!broker.started()) {
                 say("    " + broker.why().replace("\n", "\n    "));
             }
+            convertedSettings(nodes, dir);
             if (variant == null && !broker.started()) {
                 fail("the broker of the generated compose file did not start: " + broker.why());
                 return;
@@ -293,6 +294,31 @@ public final class ListenerVerification {
                 say("  => the check fails, as it must: " + (caught ? "yes" : "NO"));
             }
             doctor(variant, network, dir, otherPort);
+        }
+    }
+
+    /** What the image's converter made of each node's environment: the listener lines of its server.properties. */
+    private void convertedSettings(List<String> nodes, Path dir) throws IOException {
+        for (String node : nodes) {
+            Path file = dir.resolve(node + "-config/final/server.properties");
+            if (!Files.isRegularFile(file)) {
+                continue;
+            }
+            java.util.Properties settings = new java.util.Properties();
+            try (var reader = Files.newBufferedReader(file)) {
+                settings.load(reader);
+            }
+            StringBuilder line = new StringBuilder("  " + node + " (server.properties):");
+            for (String key : List.of("node.id", "broker.id", "listeners", "advertised.listeners",
+                    "listener.security.protocol.map")) {
+                if (settings.getProperty(key) != null) {
+                    line.append(' ').append(key).append('=').append(settings.getProperty(key));
+                }
+            }
+            say(line.toString());
+            if (node.equals(nodes.get(nodes.size() - 1)) && settings.getProperty("controller.quorum.voters") != null) {
+                say("    controller.quorum.voters=" + settings.getProperty("controller.quorum.voters"));
+            }
         }
     }
 
@@ -578,7 +604,9 @@ public final class ListenerVerification {
                 }
                 case OUTSIDE_PORT_NOT_PUBLISHED -> {
                     Layout.Node third = layout.nodes().get(2);
-                    runs.add(new DoctorRun(null, null, false, third.service(), String.valueOf(third.outsidePort())));
+                    runs.add(new DoctorRun(null, null, false, third.service(),
+                            "\"" + compose.env().getOrDefault("KAFKA_OUTSIDE_BIND", "127.0.0.1") + ":" + third.outsidePort()
+                                    + ":" + third.outsidePort() + "\""));
                     runs.add(new DoctorRun(APPS, null, true, "Diagnosis: OK"));
                 }
                 case INSIDE_NAME_OF_ANOTHER_NODE -> {
