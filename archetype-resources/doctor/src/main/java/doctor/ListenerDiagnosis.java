@@ -328,7 +328,8 @@ public final class ListenerDiagnosis {
                         useOutside);
             }
             return new Finding(what + ": no broker is published on this port of the host.",
-                    "start the broker: docker compose -f docker-compose.broker.yml up -d; then"
+                    "start the broker: docker compose -f docker-compose.broker.yml up -d"
+                            + (cluster() ? " " + layout.service() : "") + "; then"
                             + " docker compose -f docker-compose.broker.yml ps must show the port published as "
                             + "127.0.0.1:" + layout.outsidePort() + "->" + layout.outsidePort()
                             + "/tcp: the same number on both sides, the advertised OUTSIDE port");

@@ -186,13 +186,13 @@ public final class ListenerDoctor {
             findings.addAll(diagnosis.missingNodes(advertised.keySet()));
         }
         if (findings.isEmpty()) {
-            findings.addAll(clientCheck(logs));
+            findings.addAll(clientCheck());
         }
         return findings;
     }
 
     /** The last word goes to a real Kafka client: what the apps will do. */
-    private List<ListenerDiagnosis.Finding> clientCheck(String logs) {
+    private List<ListenerDiagnosis.Finding> clientCheck() {
         Properties config = new Properties();
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.address());
         config.put(AdminClientConfig.CLIENT_ID_CONFIG, "listener-doctor");
@@ -211,7 +211,7 @@ public final class ListenerDoctor {
         } catch (Exception e) {
             out.println("  Kafka client:      failed: " + e);
             return List.of(new ListenerDiagnosis.Finding("every address answers, but a Kafka client call failed: " + e,
-                    "look at the broker's log: " + logs));
+                    "look at the broker's log: docker compose -f docker-compose.broker.yml logs kafka"));
         }
     }
 

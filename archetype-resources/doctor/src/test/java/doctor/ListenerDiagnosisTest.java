@@ -162,7 +162,7 @@ class ListenerDiagnosisTest {
 
         ListenerDiagnosis.Finding finding = only(findings);
         assertTrue(finding.problem().startsWith("node 2 (kafka-2): bootstrap localhost:19192"), finding.problem());
-        assertTrue(finding.fix().contains("127.0.0.1:19192->19192/tcp"), finding.fix());
+        assertTrue(finding.fix().contains("up -d kafka-2;") && finding.fix().contains("127.0.0.1:19192->19192/tcp"), finding.fix());
     }
 
     @Test

@@ -161,6 +161,23 @@ public final class ArchetypeProperties {
         return get("topic");
     }
 
+    /** How many Kafka nodes: 1, or 3 for the KRaft cluster. */
+    public int kafkaNodes() {
+        return Integer.parseInt(get("kafkaNodes"));
+    }
+
+    public int partitions() {
+        return Integer.parseInt(get("partitions"));
+    }
+
+    /** Node n (from 1) of a cluster uses each Kafka port + 100 * (n - 1), as the post-generate script says. */
+    public int nodeOutsidePort(int node) {
+        return outsidePort() + NODE_PORT_STEP * (node - 1);
+    }
+
+    /** The step between the nodes' ports; the post-generate script's ClicklogProperties.NODE_PORT_STEP. */
+    public static final int NODE_PORT_STEP = 100;
+
     @Override
     public String toString() {
         return values.toString();

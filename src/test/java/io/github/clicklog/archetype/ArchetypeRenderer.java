@@ -277,6 +277,16 @@ public final class ArchetypeRenderer {
                 Map.entry("topic", "movie-clicks"))));
         sets.put("zookeeper", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks",
                 "brokerMode", "zookeeper")));
+        sets.put("cluster", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks",
+                "kafkaNodes", "3")));
+        sets.put("cluster-custom", ArchetypeProperties.of(Map.ofEntries(
+                Map.entry("groupId", "org.acme.movies"), Map.entry("artifactId", "clickstream"),
+                Map.entry("package", "org.acme.movies.clickstream"), Map.entry("kafkaNodes", "3"),
+                Map.entry("partitions", "12"),
+                Map.entry("kafkaOutsidePort", "29092"), Map.entry("kafkaInsidePort", "29093"),
+                Map.entry("kafkaControllerPort", "29094"), Map.entry("webPort", "18080"),
+                Map.entry("consumerPort", "18081"), Map.entry("kafkaOutsideHost", "broker.acme.test"),
+                Map.entry("topic", "movie-clicks"))));
         return sets;
     }
 }

@@ -26,7 +26,10 @@ public final class GeneratedProjectChecks {
     /** Archetype properties whose names must never reach a generated file as an unresolved reference. */
     private static final Pattern PROPERTY_REFERENCE = Pattern.compile(
             "\\$!?\\{?(groupId|artifactId|package|packageInPathFormat|brokerMode|kafkaOutsidePort|kafkaInsidePort"
-                    + "|kafkaControllerPort|zookeeperPort|kafkaOutsideHost|webPort|consumerPort|allowedOrigins|topic)\\b\\}?");
+                    + "|kafkaControllerPort|zookeeperPort|kafkaOutsideHost|webPort|consumerPort|allowedOrigins|topic"
+                    + "|kafkaNodes|partitions)\\b\\}?");
+    /** A node-port token (__kafkaOutsidePort_2__) the post-generate script should have filled in. */
+    private static final Pattern NODE_PORT_TOKEN = Pattern.compile("__[a-z][A-Za-z]*_[0-9]+__");
     /** A build-time token of the archetype's own pom (@kafka.version@) that filtering missed. */
     private static final Pattern BUILD_TOKEN = Pattern.compile("@[a-z][A-Za-z0-9]*(?:[.-][A-Za-z0-9]+)+@");
 
@@ -70,7 +73,8 @@ public final class GeneratedProjectChecks {
         if (Files.isRegularFile(project.resolve("mvnw")) && !Files.isExecutable(project.resolve("mvnw"))) {
             problems.add("mvnw is not executable: ./mvnw fails with 'Permission denied'");
         }
-        for (String modeFile : List.of("docker-compose.broker.kraft.yml", "docker-compose.broker.zookeeper.yml")) {
+        for (String modeFile : List.of("docker-compose.broker.kraft.yml", "docker-compose.broker.zookeeper.yml",
+                "docker-compose.broker.kraft-cluster.yml")) {
             if (Files.exists(project.resolve(modeFile))) {
                 problems.add(modeFile + " is still there: the post-generate script keeps only the chosen mode's file");
             }
@@ -88,9 +92,15 @@ public final class GeneratedProjectChecks {
             String[] lines = text.split("\n", -1);
             for (int i = 0; i < lines.length; i++) {
                 Matcher reference = PROPERTY_REFERENCE.matcher(lines[i]);
-                if (reference.find() && !isShellVariable(file, reference.group())) {
+                if (reference.find() && !isShellVariable(file, reference.group())
+                        && !isComposeEscape(file, lines[i], reference.start())) {
                     problems.add(file + ":" + (i + 1) + " has the unresolved archetype property " + reference.group()
                             + " (a template outside a filtered fileSet, or an escaped reference)");
+                }
+                Matcher nodePort = NODE_PORT_TOKEN.matcher(lines[i]);
+                if (nodePort.find()) {
+                    problems.add(file + ":" + (i + 1) + " has the node-port token " + nodePort.group()
+                            + " that the post-generate script did not fill in (add the file to its token replacement)");
                 }
                 Matcher token = BUILD_TOKEN.matcher(lines[i]);
                 if (token.find()) {
@@ -101,6 +111,14 @@ public final class GeneratedProjectChecks {
             }
         });
         return problems;
+    }
+
+    /**
+     * In a compose file {@code $$name} is compose's escape for a literal {@code $name}, a shell variable of a
+     * command (click-topics' loop variable {@code $$topic}), not an archetype property.
+     */
+    private static boolean isComposeEscape(Path file, String line, int start) {
+        return file.getFileName().toString().endsWith(".yml") && start > 0 && line.charAt(start - 1) == '$';
     }
 
     /** mvnw is a shell script of the wrapper project; its own $variables are not archetype properties. */
@@ -119,6 +137,14 @@ public final class GeneratedProjectChecks {
             if (!defaults.get(port).equals(properties.get(port))) {
                 forbidden.put(port + " default " + defaults.get(port),
                         Pattern.compile("(?<![0-9])" + defaults.get(port) + "(?![0-9])"));
+            }
+        }
+        if (properties.kafkaNodes() > 1 && !defaults.get("kafkaOutsidePort").equals(properties.get("kafkaOutsidePort"))) {
+            // the other nodes' OUTSIDE ports by default (9192, 9292): derived from the first, never written down
+            for (int node = 2; node <= properties.kafkaNodes(); node++) {
+                int port = Integer.parseInt(defaults.get("kafkaOutsidePort")) + ArchetypeProperties.NODE_PORT_STEP * (node - 1);
+                forbidden.put("node " + node + "'s default OUTSIDE port " + port,
+                        Pattern.compile("(?<![0-9])" + port + "(?![0-9])"));
             }
         }
         if (!defaults.get("topic").equals(properties.topic())) {
@@ -147,7 +173,14 @@ public final class GeneratedProjectChecks {
         List<String> problems = new ArrayList<>();
         Map<String, String> env = ComposeProject.readEnv(project);
         Map<String, String> wanted = new LinkedHashMap<>();
-        wanted.put("KAFKA_OUTSIDE_PORT", String.valueOf(properties.outsidePort()));
+        for (ListenerContract.Node node : ListenerContract.nodes(properties)) {
+            wanted.put(node.outsidePortVariable(), String.valueOf(node.outsidePort()));
+        }
+        if (properties.kafkaNodes() > 1 && env.containsKey("KAFKA_OUTSIDE_PORT")) {
+            problems.add(".env has KAFKA_OUTSIDE_PORT in a cluster, where each node has its own KAFKA_OUTSIDE_PORT_<n>");
+        }
+        wanted.put("CLICK_TOPIC_PARTITIONS", String.valueOf(properties.partitions()));
+        wanted.put("CLICK_TOPIC_REPLICAS", String.valueOf(properties.kafkaNodes()));
         wanted.put("KAFKA_INSIDE_PORT", String.valueOf(properties.insidePort()));
         wanted.put("KAFKA_OUTSIDE_HOST", properties.outsideHost());
         wanted.put("WEB_PORT", String.valueOf(properties.webPort()));
@@ -179,6 +212,7 @@ public final class GeneratedProjectChecks {
             List<String> values = new ArrayList<>(List.of(String.valueOf(properties.outsidePort()),
                     String.valueOf(properties.insidePort()), String.valueOf(properties.webPort()),
                     String.valueOf(properties.consumerPort()), properties.topic()));
+            ListenerContract.nodes(properties).forEach(node -> values.add(String.valueOf(node.outsidePort())));
             for (String value : values) {
                 if (!Pattern.compile("(?<![0-9A-Za-z])" + Pattern.quote(value) + "(?![0-9A-Za-z])").matcher(text).find()) {
                     problems.add("README.md never mentions " + value + ", a value this project was generated with");
@@ -195,8 +229,14 @@ public final class GeneratedProjectChecks {
      */
     public static List<String> contractLines(Path project, ArchetypeProperties properties) {
         List<String> wanted = new ArrayList<>();
-        ListenerContract.composeLines(project, properties.kraft()).forEach((key, value) ->
-                wanted.add(key.startsWith("KAFKA_") ? key + ": " + value : "- \"" + value + "\""));
+        for (ListenerContract.Node node : ListenerContract.nodes(properties)) {
+            ListenerContract.composeLines(project, properties.kraft(), node).forEach((key, value) -> {
+                String line = key.startsWith("KAFKA_") ? key + ": " + value : "- \"" + value + "\"";
+                if (!wanted.contains(line)) {
+                    wanted.add(line);
+                }
+            });
+        }
         if (!properties.kraft()) {
             wanted.add("KAFKA_ZOOKEEPER_CONNECT: zookeeper:${ZOOKEEPER_PORT}");
         }

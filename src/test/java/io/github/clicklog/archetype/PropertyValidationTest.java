@@ -98,6 +98,53 @@ class PropertyValidationTest {
     }
 
     @Test
+    void a_cluster_and_the_partition_edges_are_valid() throws Exception {
+        assertEquals(List.of(), problemsWith("kafkaNodes", "3"));
+        assertEquals(List.of(), problemsWith("kafkaNodes", "1", "brokerMode", "zookeeper"));
+        assertEquals(List.of(), problemsWith("partitions", "1"));
+        assertEquals(List.of(), problemsWith("partitions", "1000", "kafkaNodes", "3"));
+        // node 3's ports are the highest: 65335 + 200 = 65535
+        assertEquals(List.of(), problemsWith("kafkaNodes", "3", "kafkaOutsidePort", "65335", "kafkaInsidePort", "65334",
+                "kafkaControllerPort", "65333"));
+    }
+
+    /** The node port step of the tests is the script's: node n uses each Kafka port + 100 * (n - 1). */
+    @Test
+    void the_node_port_step_is_the_scripts() throws Exception {
+        java.lang.reflect.Field step = problems.getDeclaringClass().getDeclaredField("NODE_PORT_STEP");
+        step.setAccessible(true);
+        assertEquals(ArchetypeProperties.NODE_PORT_STEP, step.get(null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "kafkaNodes=2|kafkaNodes='2': must be 1 (one broker) or 3",
+            "kafkaNodes=three|kafkaNodes='three': must be 1 (one broker) or 3",
+            "kafkaNodes=0|kafkaNodes='0': must be 1 (one broker) or 3",
+            "brokerMode=zookeeper,kafkaNodes=3|brokerMode='zookeeper' with kafkaNodes='3': the cluster option is KRaft only",
+            "kafkaNodes=3,webPort=9192|webPort='9192': the same port as node 2's kafkaOutsidePort (kafkaOutsidePort + 100 = 9192)",
+            "kafkaNodes=3,consumerPort=9293|consumerPort='9293': the same port as node 3's kafkaInsidePort (kafkaInsidePort + 200 = 9293)",
+            "kafkaNodes=3,kafkaOutsidePort=65500|kafkaOutsidePort='65500': with kafkaNodes=3 node 2's kafkaOutsidePort (kafkaOutsidePort + 100 = 65600) is above 65535",
+            "kafkaNodes=3,kafkaInsidePort=9192|kafkaInsidePort='9192': the same port as node 2's kafkaOutsidePort",
+            "partitions=0|partitions='0': the click topic's partition count must be an integer from 1 to 1000",
+            "partitions=1001|partitions='1001': the click topic's partition count must be an integer from 1 to 1000",
+            "partitions=x|partitions='x': the click topic's partition count must be an integer from 1 to 1000",
+            "partitions=-3|partitions='-3': the click topic's partition count must be an integer from 1 to 1000",
+    })
+    void a_bad_cluster_or_partition_value_is_named_with_its_rule_and_fix(String overrides, String message) throws Exception {
+        List<String> given = new java.util.ArrayList<>();
+        for (String pair : overrides.split(",")) {
+            given.addAll(List.of(pair.split("=", 2)));
+        }
+        List<String> found = problemsWith(given.toArray(String[]::new));
+        assertTrue(found.stream().anyMatch(problem -> problem.startsWith(message)),
+                () -> "expected '" + message + "...', got " + found);
+        for (String problem : found) {
+            assertTrue(problem.contains("-D"), () -> "the message should say how to fix it: " + problem);
+        }
+    }
+
+    @Test
     void a_topic_leaves_room_for_its_dead_letter_topic() throws Exception {
         assertEquals(List.of(), problemsWith("topic", "t".repeat(245)));
         List<String> found = problemsWith("topic", "t".repeat(246));
