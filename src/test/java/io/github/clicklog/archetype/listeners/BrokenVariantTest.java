@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.clicklog.archetype.ArchetypeProperties;
 import io.github.clicklog.archetype.ArchetypeRenderer;
 import io.github.clicklog.archetype.ComposeProject;
 import java.io.IOException;
@@ -14,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,9 +30,9 @@ class BrokenVariantTest {
     Path out;
 
     @ParameterizedTest
-    @ValueSource(strings = {"default", "zookeeper", "cluster"})
+    @ValueSource(strings = {"default", "zookeeper", "cluster", "cluster-custom"})
     void every_variant_changes_only_its_lines_of_the_broker_file_and_compose_still_reads_it(String set) throws IOException {
-        Path project = ArchetypeRenderer.generate(propertySets().get(set), out.resolve(set));
+        Path project = ArchetypeRenderer.generate(ArchetypeRenderer.propertySets().get(set), out.resolve(set));
         String compose = Files.readString(project.resolve(ComposeProject.BROKER_FILE));
         List<String> nodes = ComposeBroker.nodes(new ComposeProject(project));
         List<BrokenVariant> variants = BrokenVariant.forNodes(nodes.size());
@@ -59,7 +57,7 @@ class BrokenVariantTest {
 
     @Test
     void the_unpublished_node_has_an_empty_port_list_and_the_others_keep_theirs() throws IOException {
-        Path project = ArchetypeRenderer.generate(propertySets().get("cluster"), out.resolve("cluster"));
+        Path project = ArchetypeRenderer.generate(ArchetypeRenderer.propertySets().get("cluster"), out.resolve("cluster"));
         Path copy = Files.createDirectories(out.resolve("unpublished"));
         Files.writeString(copy.resolve(ComposeProject.BROKER_FILE), BrokenVariant.OUTSIDE_PORT_NOT_PUBLISHED.applyTo(
                 Files.readString(project.resolve(ComposeProject.BROKER_FILE)), 1234));
@@ -76,12 +74,6 @@ class BrokenVariantTest {
         Arrays.stream(before.split("\n", -1)).forEach(line -> left.merge(line, 1L, Long::sum));
         Arrays.stream(after.split("\n", -1)).forEach(line -> left.merge(line, -1L, Long::sum));
         return left.values().stream().filter(count -> count > 0).mapToLong(Long::longValue).sum();
-    }
-
-    private static Map<String, ArchetypeProperties> propertySets() {
-        Map<String, ArchetypeProperties> sets = new LinkedHashMap<>(ArchetypeRenderer.propertySets());
-        sets.put("cluster", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks", "kafkaNodes", "3")));
-        return sets;
     }
 
     @ParameterizedTest
