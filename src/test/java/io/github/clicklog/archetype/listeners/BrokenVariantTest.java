@@ -2,6 +2,7 @@ package io.github.clicklog.archetype.listeners;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,8 +12,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,27 +30,50 @@ class BrokenVariantTest {
     Path out;
 
     @ParameterizedTest
-    @ValueSource(strings = {"default", "zookeeper"})
-    void every_variant_changes_exactly_one_line_of_the_broker_file_and_compose_still_reads_it(String set) throws IOException {
+    @ValueSource(strings = {"default", "zookeeper", "cluster", "cluster-custom"})
+    void every_variant_changes_only_its_lines_of_the_broker_file_and_compose_still_reads_it(String set) throws IOException {
         Path project = ArchetypeRenderer.generate(ArchetypeRenderer.propertySets().get(set), out.resolve(set));
         String compose = Files.readString(project.resolve(ComposeProject.BROKER_FILE));
-        List<String> original = Arrays.asList(compose.split("\n", -1));
+        List<String> nodes = ComposeBroker.nodes(new ComposeProject(project));
+        List<BrokenVariant> variants = BrokenVariant.forNodes(nodes.size());
+        assertFalse(variants.isEmpty(), "variants for " + nodes.size() + " node(s)");
 
-        for (BrokenVariant variant : BrokenVariant.values()) {
+        for (BrokenVariant variant : variants) {
             String broken = variant.applyTo(compose, 1234);
-            List<String> edited = Arrays.asList(broken.split("\n", -1));
-            assertEquals(original.size(), edited.size(), variant.name());
-            long changed = java.util.stream.IntStream.range(0, original.size())
-                    .filter(i -> !original.get(i).equals(edited.get(i))).count();
-            assertEquals(1, changed, variant + " changes one line");
+            assertEquals(variant.edits.size(), linesGone(compose, broken), variant + " changes or removes "
+                    + variant.edits.size() + " line(s) and nothing else");
 
             Path copy = Files.createDirectories(out.resolve(set + "-" + variant));
             Files.writeString(copy.resolve(ComposeProject.BROKER_FILE), broken);
             Files.copy(project.resolve(".env"), copy.resolve(".env"));
-            Map<String, String> environment = ComposeProject.environment(
-                    new ComposeProject(copy).service(ComposeProject.BROKER_FILE, ComposeBroker.SERVICE));
-            assertTrue(environment.containsKey("KAFKA_ADVERTISED_LISTENERS"), variant.name());
+            ComposeProject brokenProject = new ComposeProject(copy);
+            assertEquals(nodes, ComposeBroker.nodes(brokenProject), variant.name());
+            for (String node : nodes) {
+                assertTrue(ComposeProject.environment(brokenProject.service(ComposeProject.BROKER_FILE, node))
+                        .containsKey("KAFKA_ADVERTISED_LISTENERS"), variant + " " + node);
+            }
         }
+    }
+
+    @Test
+    void the_unpublished_node_has_an_empty_port_list_and_the_others_keep_theirs() throws IOException {
+        Path project = ArchetypeRenderer.generate(ArchetypeRenderer.propertySets().get("cluster"), out.resolve("cluster"));
+        Path copy = Files.createDirectories(out.resolve("unpublished"));
+        Files.writeString(copy.resolve(ComposeProject.BROKER_FILE), BrokenVariant.OUTSIDE_PORT_NOT_PUBLISHED.applyTo(
+                Files.readString(project.resolve(ComposeProject.BROKER_FILE)), 1234));
+        Files.copy(project.resolve(".env"), copy.resolve(".env"));
+        ComposeProject broken = new ComposeProject(copy);
+
+        assertEquals(List.of(), broken.service(ComposeProject.BROKER_FILE, "kafka-3").get("ports"));
+        assertEquals(List.of("127.0.0.1:9192:9192"), broken.service(ComposeProject.BROKER_FILE, "kafka-2").get("ports"));
+    }
+
+    /** How many lines of {@code before} are no longer in {@code after} (as a multiset: the cluster file repeats lines). */
+    private static long linesGone(String before, String after) {
+        Map<String, Long> left = new HashMap<>();
+        Arrays.stream(before.split("\n", -1)).forEach(line -> left.merge(line, 1L, Long::sum));
+        Arrays.stream(after.split("\n", -1)).forEach(line -> left.merge(line, -1L, Long::sum));
+        return left.values().stream().filter(count -> count > 0).mapToLong(Long::longValue).sum();
     }
 
     @ParameterizedTest

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The jars of one Kafka version's broker (kafka_2.13 and what it needs, from Maven Central), as a classpath
- * for a child JVM.
+ * The jars of one Kafka version's broker (kafka_2.13 and what it needs, from Maven Central) and its topic
+ * tool (kafka-tools' TopicCommand, for the click-topics service), as a classpath for a child JVM.
  *
  * <p>Resolved by Maven itself from a small pom written here, because the two broker modes need two versions
  * of the same artifact (4.x for KRaft, 3.9.x for ZooKeeper mode), which no single classpath can hold. The
@@ -39,6 +39,18 @@ final class BrokerClasspath {
                       <groupId>org.apache.kafka</groupId>
                       <artifactId>kafka_2.13</artifactId>
                       <version>%1$s</version>
+                    </dependency>
+                    <dependency>
+                      <!-- TopicCommand, the images' kafka-topics: the rest it needs comes with kafka_2.13 -->
+                      <groupId>org.apache.kafka</groupId>
+                      <artifactId>kafka-tools</artifactId>
+                      <version>%1$s</version>
+                      <exclusions>
+                        <exclusion>
+                          <groupId>*</groupId>
+                          <artifactId>*</artifactId>
+                        </exclusion>
+                      </exclusions>
                     </dependency>
                     <dependency>
                       <groupId>org.slf4j</groupId>

@@ -5,10 +5,10 @@ package io.github.clicklog.archetype.listeners;
  * compose file gives.
  */
 enum Check {
-    HOST_OUTSIDE("host      -> OUTSIDE host:port", Result.WORKS),
-    CONTAINER_INSIDE("container -> kafka:INSIDE", Result.WORKS),
-    CONTAINER_LOCALHOST("container -> localhost:OUTSIDE", Result.BOOTSTRAP_FAILS),
-    CONTAINER_KAFKA_OUTSIDE("container -> kafka:OUTSIDE", Result.FAILS_AFTER_BOOTSTRAP);
+    HOST_OUTSIDE("host", "OUTSIDE", Result.WORKS),
+    CONTAINER_INSIDE("container", "INSIDE", Result.WORKS),
+    CONTAINER_LOCALHOST("container", "localhost:OUTSIDE", Result.BOOTSTRAP_FAILS),
+    CONTAINER_KAFKA_OUTSIDE("container", "service name:OUTSIDE", Result.FAILS_AFTER_BOOTSTRAP);
 
     /** What a real client saw: worked, could not bootstrap, or bootstrapped and then could not go on. */
     enum Result {
@@ -23,11 +23,19 @@ enum Check {
         }
     }
 
-    final String label;
+    /** Where the client runs: on the host, or in the apps' container. */
+    final String side;
+    /** Which address it bootstraps from, in the contract's words. */
+    final String via;
     final Result whenCorrect;
 
-    Check(String label, Result whenCorrect) {
-        this.label = label;
+    Check(String side, String via, Result whenCorrect) {
+        this.side = side;
+        this.via = via;
         this.whenCorrect = whenCorrect;
+    }
+
+    String label() {
+        return side + " -> " + via;
     }
 }

@@ -12,9 +12,18 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,17 +31,19 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * A Kafka client run in a child JVM, on the host or inside a container's namespace, with short timeouts
  * (a failing listener shows up only as a timeout, and the defaults wait one to two minutes).
  *
  * <pre>
- *   roundtrip BOOTSTRAP TOPIC   produce one record and consume it back
- *   post URL JSON               POST to the web producer, print status and body
+ *   roundtrip BOOTSTRAP TOPIC          produce one record to every partition and consume them back
+ *   clicks URL PARTITIONS SECONDS      POST one click per partition to the web producer
  * </pre>
  *
  * The exit status tells the stages apart: 0 worked; 3 the bootstrap address gave no metadata;
@@ -46,6 +57,9 @@ public final class ClientProbe {
     static final int CONSUME_FAILED = 5;
 
     private static final Duration TIMEOUT = Duration.ofSeconds(6);
+    private static final Pattern EVENT_ID = Pattern.compile("\"eventId\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Comparator<TopicPartition> BY_PARTITION =
+            Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
 
     private ClientProbe() {
     }
@@ -53,13 +67,17 @@ public final class ClientProbe {
     public static void main(String[] args) throws Exception {
         int status = switch (args[0]) {
             case "roundtrip" -> roundTrip(args[1], args[2]);
-            case "post" -> post(args[1], args[2]);
+            case "clicks" -> clicks(args[1], Integer.parseInt(args[2]), Duration.ofSeconds(Long.parseLong(args[3])));
             default -> throw new IllegalArgumentException("unknown probe " + args[0]);
         };
         System.out.flush();
         System.exit(status);
     }
 
+    /**
+     * One record to every partition of the topic, each sent to its leader, then each read back: with the
+     * leaders spread over the nodes of a cluster, every node's advertised address is used.
+     */
     private static int roundTrip(String bootstrap, String topic) {
         // What the broker advertises, asked like every client's first request: this tells "cannot bootstrap"
         // from "bootstrapped, then sent somewhere unreachable".
@@ -69,28 +87,57 @@ public final class ClientProbe {
             System.out.println("BOOTSTRAP_FAILED " + bootstrap + ": " + e);
             return BOOTSTRAP_FAILED;
         }
-        String value = "listener-check-" + UUID.randomUUID();
-        RecordMetadata written;
+        String run = "listener-check-" + UUID.randomUUID();
+        Map<TopicPartition, RecordMetadata> written = new TreeMap<>(BY_PARTITION);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(bootstrap))) {
-            written = producer.send(new ProducerRecord<>(topic, value, value)).get();
+            List<PartitionInfo> partitions = producer.partitionsFor(topic);
+            System.out.println("LEADERS " + partitions.stream().sorted(Comparator.comparingInt(PartitionInfo::partition))
+                    .map(p -> p.partition() + "=" + (p.leader() == null ? "none" : p.leader().id()))
+                    .collect(Collectors.joining(",")));
+            Map<PartitionInfo, Future<RecordMetadata>> sends = new LinkedHashMap<>();
+            for (PartitionInfo partition : partitions) {
+                sends.put(partition, producer.send(new ProducerRecord<>(topic, partition.partition(), run, run)));
+            }
+            List<String> failed = new ArrayList<>();
+            for (Map.Entry<PartitionInfo, Future<RecordMetadata>> send : sends.entrySet()) {
+                PartitionInfo partition = send.getKey();
+                try {
+                    RecordMetadata metadata = send.getValue().get();
+                    written.put(new TopicPartition(metadata.topic(), metadata.partition()), metadata);
+                } catch (ExecutionException e) {
+                    failed.add("partition " + partition.partition() + " (leader " + (partition.leader() == null ? "none"
+                            : partition.leader().id() + " at " + partition.leader().host() + ":" + partition.leader().port())
+                            + "): " + e.getCause());
+                }
+            }
+            if (!failed.isEmpty()) {
+                System.out.println("PRODUCE_FAILED " + failed.size() + " of " + partitions.size() + " partitions: "
+                        + String.join("; ", failed));
+                return PRODUCE_FAILED;
+            }
         } catch (Exception e) {
             System.out.println("PRODUCE_FAILED " + e);
             return PRODUCE_FAILED;
         }
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig(bootstrap))) {
-            TopicPartition partition = new TopicPartition(written.topic(), written.partition());
-            consumer.assign(List.of(partition));
-            consumer.seek(partition, written.offset());
+            consumer.assign(written.keySet());
+            written.forEach((partition, metadata) -> consumer.seek(partition, metadata.offset()));
+            Map<TopicPartition, Boolean> back = new TreeMap<>(BY_PARTITION);
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (System.nanoTime() < deadline) {
+            while (System.nanoTime() < deadline && back.size() < written.size()) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (value.equals(record.value())) {
-                        System.out.println("OK produced and consumed " + partition + "@" + written.offset());
-                        return WORKED;
+                    if (run.equals(record.value())) {
+                        back.put(new TopicPartition(record.topic(), record.partition()), true);
                     }
                 }
             }
-            System.out.println("CONSUME_FAILED the record did not come back within " + TIMEOUT.toSeconds() + " s");
+            if (back.size() == written.size()) {
+                System.out.println("OK produced and consumed one record on each of " + written.size() + " partitions of " + topic);
+                return WORKED;
+            }
+            List<TopicPartition> missing = new ArrayList<>(written.keySet());
+            missing.removeAll(back.keySet());
+            System.out.println("CONSUME_FAILED the records of " + missing + " did not come back within " + TIMEOUT.toSeconds() + " s");
         } catch (Exception e) {
             System.out.println("CONSUME_FAILED " + e);
         }
@@ -163,13 +210,56 @@ public final class ClientProbe {
         }
     }
 
-    private static int post(String url, String json) throws Exception {
+    /**
+     * One click per partition: for each partition a user whose clicks the default partitioner puts there
+     * (the web producer keys clicks by user), each POSTed until the web producer answers 202 or the time is
+     * up (it may still be starting). Prints {@code EVENT <partition> <eventId>} for each.
+     */
+    private static int clicks(String url, int partitions, Duration timeout) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int failed = 0;
+        for (int partition = 0; partition < partitions; partition++) {
+            String user = userFor(partition, partitions, "listener-check-" + run + "-");
+            String body = "{\"itemId\":\"listener-check\",\"userId\":\"" + user + "\"}";
+            String last = "";
+            while (true) {
+                try {
+                    HttpResponse<String> response = send(url, body);
+                    last = response.statusCode() + " " + response.body();
+                    Matcher id = EVENT_ID.matcher(response.body());
+                    if (response.statusCode() == 202 && id.find()) {
+                        System.out.println("EVENT " + partition + " " + id.group(1));
+                        break;
+                    }
+                } catch (IOException e) {
+                    last = e.toString();
+                }
+                if (System.nanoTime() > deadline) {
+                    System.out.println("NO_ANSWER partition " + partition + ": " + last);
+                    failed++;
+                    break;
+                }
+                Thread.sleep(1000);
+            }
+        }
+        return failed == 0 ? WORKED : 1;
+    }
+
+    /** A user name the default partitioner maps to {@code partition}: murmur2 of the key's UTF-8 bytes. */
+    static String userFor(int partition, int partitions, String prefix) {
+        for (int i = 0; ; i++) {
+            String user = prefix + i;
+            if (Utils.toPositive(Utils.murmur2(user.getBytes(StandardCharsets.UTF_8))) % partitions == partition) {
+                return user;
+            }
+        }
+    }
+
+    private static HttpResponse<String> send(String url, String json) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url))
+        return client.send(HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(15)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-        System.out.println("STATUS " + response.statusCode());
-        System.out.println("BODY " + response.body());
-        return response.statusCode() == 202 ? WORKED : 1;
     }
 }

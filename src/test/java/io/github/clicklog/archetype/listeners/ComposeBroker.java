@@ -5,17 +5,21 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 
 /**
- * The broker service of docker-compose.broker.yml, started the way its image starts it, in the namespace
- * that stands for the {@code kafka} container.
+ * The broker services of docker-compose.broker.yml ({@code kafka}, or the nodes {@code kafka-1}..{@code kafka-3}
+ * of a cluster), each started the way its image starts it, in the namespace that stands for its container.
  *
- * <p>The service's environment (after .env substitution) goes unchanged to the converter the image runs,
+ * <p>Each service's environment (after .env substitution) goes unchanged to the converter the image runs,
  * {@code kafka.docker.KafkaDockerWrapper setup}, from kafka_2.13 of the image's Kafka version; the
  * server.properties it writes is what the broker starts with. One value is changed: the log directory,
  * a named volume in compose, points into this run's work directory.
@@ -30,7 +34,6 @@ import java.util.regex.Pattern;
  */
 final class ComposeBroker {
 
-    static final String SERVICE = "kafka";
     static final String ZOOKEEPER_SERVICE = "zookeeper";
     private static final Pattern STARTED = Pattern.compile("Kafka Server started|\\[KafkaServer id=\\d+\\] started");
     private static final String NO_CLUSTER_ID = "CLUSTER_ID environment variable is not set";
@@ -48,15 +51,100 @@ final class ComposeBroker {
     }
 
     /**
-     * Converts and starts the broker (and ZooKeeper first, in ZooKeeper mode); returns once it logged that
-     * it started, or once it is clear that it will not.
+     * The broker nodes of docker-compose.broker.yml, in file order: every service whose environment the
+     * image's converter turns into a broker configuration ({@code kafka}, or {@code kafka-1}..{@code kafka-3}).
      */
-    static Outcome start(ComposeProject compose, ComposeNetwork network, String classpath, Path workDir)
-            throws IOException, InterruptedException {
-        Map<String, String> environment = ComposeProject.environment(
-                compose.service(ComposeProject.BROKER_FILE, SERVICE));
-        Path data = workDir.resolve("kafka-data");
-        Path configs = workDir.resolve("kafka-config");
+    static List<String> nodes(ComposeProject compose) {
+        Object services = compose.interpolated(ComposeProject.BROKER_FILE).get("services");
+        List<String> nodes = new ArrayList<>();
+        if (services instanceof Map<?, ?> all) {
+            all.forEach((name, service) -> {
+                if (service instanceof Map<?, ?> && ComposeProject.environment(cast(service))
+                        .containsKey("KAFKA_ADVERTISED_LISTENERS")) {
+                    nodes.add(String.valueOf(name));
+                }
+            });
+        }
+        if (nodes.isEmpty()) {
+            throw new AssertionError(ComposeProject.BROKER_FILE + " has no broker service (none sets KAFKA_ADVERTISED_LISTENERS)");
+        }
+        return nodes;
+    }
+
+    /**
+     * Converts and starts every node (and ZooKeeper first, in ZooKeeper mode), each in its own container
+     * namespace; returns once every node logged that it started, or once it is clear that one will not.
+     * The nodes of a KRaft cluster start together: none finishes starting before a quorum of controllers is up.
+     */
+    static Outcome start(ComposeProject compose, List<String> nodes, ComposeNetwork network, String classpath,
+                         Path workDir) throws Exception {
+        // The converters first, in parallel: each is a JVM that also formats the node's storage.
+        ExecutorService pool = Executors.newFixedThreadPool(nodes.size());
+        Map<String, Future<String>> conversions = new LinkedHashMap<>();
+        try {
+            for (String node : nodes) {
+                conversions.put(node, pool.submit(() -> convert(compose, node, network, classpath, workDir)));
+            }
+            for (Map.Entry<String, Future<String>> conversion : conversions.entrySet()) {
+                String problem = conversion.getValue().get();
+                if (problem != null) {
+                    return new Outcome(false, conversion.getKey() + ": " + problem);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        if (zookeeperMode(ComposeProject.environment(compose.service(ComposeProject.BROKER_FILE, nodes.get(0))))) {
+            Outcome zookeeper = startZookeeper(compose, network, classpath, workDir);
+            if (!zookeeper.started()) {
+                return zookeeper;
+            }
+        }
+
+        // C1 only: these brokers live for a minute and carry a few records; C2's compiler threads would compete
+        // for the CPU with three brokers starting at once.
+        Map<String, Process> brokers = new LinkedHashMap<>();
+        for (String node : nodes) {
+            brokers.put(node, network.start(node, List.of(java(), "-Xmx384m", "-Xms64m", "-XX:+UseSerialGC",
+                            "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                            "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp", classpath,
+                            "kafka.Kafka", workDir.resolve(node + "-config/final/server.properties").toString()),
+                    Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), workDir, log(workDir, node)));
+        }
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        List<String> waiting = new ArrayList<>(nodes);
+        while (!waiting.isEmpty() && System.nanoTime() < deadline) {
+            for (String node : List.copyOf(waiting)) {
+                if (STARTED.matcher(Files.readString(log(workDir, node))).find()) {
+                    waiting.remove(node);
+                } else if (!brokers.get(node).isAlive()) {
+                    return new Outcome(false, node + ": the broker exited with " + brokers.get(node).exitValue() + ":\n"
+                            + tail(log(workDir, node)));
+                }
+            }
+            Thread.sleep(200);
+        }
+        if (!waiting.isEmpty()) {
+            return new Outcome(false, waiting + " did not log that they started within " + START_TIMEOUT.toSeconds()
+                    + " s:\n" + tail(log(workDir, waiting.get(0))));
+        }
+        return new Outcome(true, "started");
+    }
+
+    static Path log(Path workDir, String node) {
+        return workDir.resolve(node + ".log");
+    }
+
+    /**
+     * The image's converter on one node's environment, exactly as the service gives it (after .env
+     * substitution) but for the log directory; null when it worked, else why not.
+     */
+    private static String convert(ComposeProject compose, String node, ComposeNetwork network, String classpath,
+                                  Path workDir) throws IOException, InterruptedException {
+        Map<String, String> environment = ComposeProject.environment(compose.service(ComposeProject.BROKER_FILE, node));
+        Path data = workDir.resolve(node + "-data");
+        Path configs = workDir.resolve(node + "-config");
         for (String dir : List.of("default", "mounted", "final")) {
             Files.createDirectories(configs.resolve(dir));
         }
@@ -65,42 +153,24 @@ final class ComposeBroker {
         converterEnvironment.put("KAFKA_LOG_DIRS", data.toString());
         converterEnvironment.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
 
-        Path converterLog = workDir.resolve("kafka-docker-wrapper.log");
-        int converted = network.run(SERVICE, List.of(java(), "-cp", classpath, "kafka.docker.KafkaDockerWrapper",
-                        "setup", "--default-configs-dir", configs.resolve("default").toString(),
+        Path converterLog = workDir.resolve(node + "-docker-wrapper.log");
+        int converted = network.run(node, List.of(java(), "-XX:TieredStopAtLevel=1", "-cp", classpath,
+                        "kafka.docker.KafkaDockerWrapper", "setup",
+                        "--default-configs-dir", configs.resolve("default").toString(),
                         "--mounted-configs-dir", configs.resolve("mounted").toString(),
                         "--final-configs-dir", configs.resolve("final").toString()),
-                converterEnvironment, workDir, converterLog, Duration.ofSeconds(60));
-        Path serverProperties = configs.resolve("final/server.properties");
+                converterEnvironment, workDir, converterLog, Duration.ofSeconds(90));
         boolean expectedZookeeperFailure = zookeeperMode(environment) && converted == 1
                 && Files.readString(converterLog).contains(NO_CLUSTER_ID);
-        if ((converted != 0 && !expectedZookeeperFailure) || !Files.isRegularFile(serverProperties)) {
-            return new Outcome(false, "KafkaDockerWrapper setup exited with " + converted + ":\n" + tail(converterLog));
+        if ((converted != 0 && !expectedZookeeperFailure) || !Files.isRegularFile(configs.resolve("final/server.properties"))) {
+            return "KafkaDockerWrapper setup exited with " + converted + ":\n" + tail(converterLog);
         }
+        return null;
+    }
 
-        if (zookeeperMode(environment)) {
-            Outcome zookeeper = startZookeeper(compose, network, classpath, workDir);
-            if (!zookeeper.started()) {
-                return zookeeper;
-            }
-        }
-
-        Path log = workDir.resolve("kafka.log");
-        Process broker = network.start(SERVICE, List.of(java(), "-Xmx384m", "-Xms64m", "-XX:+UseSerialGC",
-                        "-cp", classpath, "kafka.Kafka", serverProperties.toString()),
-                Map.of("PATH", converterEnvironment.get("PATH")), workDir, log);
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (STARTED.matcher(Files.readString(log)).find()) {
-                return new Outcome(true, "started");
-            }
-            if (!broker.isAlive()) {
-                return new Outcome(false, "the broker exited with " + broker.exitValue() + ":\n" + tail(log));
-            }
-            Thread.sleep(200);
-        }
-        return new Outcome(false, "the broker did not log that it started within " + START_TIMEOUT.toSeconds()
-                + " s:\n" + tail(log));
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Object service) {
+        return (Map<String, Object>) service;
     }
 
     private static Outcome startZookeeper(ComposeProject compose, ComposeNetwork network, String classpath,

@@ -14,48 +14,45 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A compose network without Docker: one network namespace per container, the compose service names in each
- * namespace's own /etc/hosts, and published ports forwarded like Docker does.
+ * A compose network without Docker: one network namespace per container, all joined by a bridge like
+ * Docker's, every compose service name in each namespace's own /etc/hosts (compose's DNS answers every
+ * service on the network, from every container on it), and published ports forwarded like Docker does.
  *
- * <p>The broker's namespace is the hub: every other container gets a veth pair to it (the apps and ZooKeeper
- * talk to the broker only). Addresses are a private /30 per pair, on the veths only: nothing is added to the
- * host's namespace except the socat that publishes a port on the host's loopback. Namespace names carry a
- * random run id, so parallel runs do not meet. {@link #close()} removes everything, also after a failure,
- * and a shutdown hook does the same if the JVM is stopped.
+ * <p>The bridge lives in a namespace of its own, and each container has one veth to it with a private
+ * address on it: nothing is added to the host's namespace except the socat that publishes a port on the
+ * host's loopback. Namespace names carry a random run id, so parallel runs do not meet. {@link #close()}
+ * removes everything, also after a failure, and a shutdown hook does the same if the JVM is stopped.
  */
 final class ComposeNetwork implements AutoCloseable {
 
-    /** 10.213.0.0/16 is ours inside the namespaces only; each link is 10.213.&lt;link&gt;.0/30. */
-    private static final String SUBNET = "10.213.";
+    /** 10.213.0.0/24 is ours inside the namespaces only: the bridge's network, one address per container. */
+    private static final String SUBNET = "10.213.0.";
+    private static final String BRIDGE = "bridge";
 
     private final String runId;
-    private final String hub;
     private final Path workDir;
     private final Map<String, String> namespaces = new LinkedHashMap<>();
     private final Map<String, String> addresses = new LinkedHashMap<>();
-    private final Map<String, String> hubAddressFor = new LinkedHashMap<>();
     private final List<Process> processes = new ArrayList<>();
     private final Thread cleanupOnExit = new Thread(this::removeQuietly, "compose-network-cleanup");
     private boolean closed;
     private Path socketDir;
 
-    private ComposeNetwork(String hub, Path workDir) {
+    private ComposeNetwork(Path workDir) {
         this.runId = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xFFFFFF));
-        this.hub = hub;
         this.workDir = workDir;
     }
 
     /**
-     * Creates the namespaces: {@code hub} (the broker's container) and one per other container, each with the
-     * compose names that resolve there.
+     * Creates the network and one namespace per container, each with the compose names of every container.
      *
-     * @param others container name to the names (compose service names) it answers to
+     * @param containers container name to the names (compose service names, host names) it answers to
      */
-    static ComposeNetwork create(String hub, Map<String, List<String>> others, Path workDir) throws IOException {
-        ComposeNetwork network = new ComposeNetwork(hub, workDir);
+    static ComposeNetwork create(Map<String, List<String>> containers, Path workDir) throws IOException {
+        ComposeNetwork network = new ComposeNetwork(workDir);
         Runtime.getRuntime().addShutdownHook(network.cleanupOnExit);
         try {
-            network.build(others);
+            network.build(containers);
         } catch (IOException | RuntimeException e) {
             network.close();
             throw e;
@@ -63,41 +60,36 @@ final class ComposeNetwork implements AutoCloseable {
         return network;
     }
 
-    private void build(Map<String, List<String>> others) throws IOException {
-        addNamespace(hub);
-        sh("ip", "-n", namespaces.get(hub), "link", "set", "lo", "up");
-        int link = 1;
-        for (String container : others.keySet()) {
+    private void build(Map<String, List<String>> containers) throws IOException {
+        if (containers.size() > 250) {
+            throw new IllegalArgumentException("one /24 holds at most 250 containers");
+        }
+        addNamespace(BRIDGE);
+        String bridgeNs = namespaces.get(BRIDGE);
+        sh("ip", "-n", bridgeNs, "link", "add", "br0", "type", "bridge");
+        sh("ip", "-n", bridgeNs, "link", "set", "br0", "up");
+        int host = 2;
+        for (String container : containers.keySet()) {
             addNamespace(container);
             String ns = namespaces.get(container);
-            String hubIp = SUBNET + link + ".1";
-            String ip = SUBNET + link + ".2";
+            String ip = SUBNET + host;
+            String port = "port" + host;
             // Both ends are created inside their namespaces: no interface name is ever taken in the host's.
-            sh("ip", "link", "add", "eth" + (link - 1), "netns", namespaces.get(hub), "type", "veth",
-                    "peer", "name", "eth0", "netns", ns);
-            sh("ip", "-n", namespaces.get(hub), "addr", "add", hubIp + "/30", "dev", "eth" + (link - 1));
-            sh("ip", "-n", namespaces.get(hub), "link", "set", "eth" + (link - 1), "up");
-            sh("ip", "-n", ns, "addr", "add", ip + "/30", "dev", "eth0");
+            sh("ip", "link", "add", port, "netns", bridgeNs, "type", "veth", "peer", "name", "eth0", "netns", ns);
+            sh("ip", "-n", bridgeNs, "link", "set", port, "master", "br0");
+            sh("ip", "-n", bridgeNs, "link", "set", port, "up");
+            sh("ip", "-n", ns, "addr", "add", ip + "/24", "dev", "eth0");
             sh("ip", "-n", ns, "link", "set", "eth0", "up");
             sh("ip", "-n", ns, "link", "set", "lo", "up");
             addresses.put(container, ip);
-            hubAddressFor.put(container, hubIp);
-            link++;
+            host++;
         }
-        // The broker's own address is the one on the first link (the apps' network, in compose terms).
-        addresses.put(hub, hubAddressFor.values().iterator().next());
-
         String machine = InetAddress.getLocalHost().getHostName();
-        for (Map.Entry<String, List<String>> container : others.entrySet()) {
-            // Each container resolves its own names and the broker's, as Docker's DNS would answer.
-            writeHosts(container.getKey(), machine, Map.of(
-                    addresses.get(container.getKey()), String.join(" ", container.getValue()),
-                    hubAddressFor.get(container.getKey()), hub));
+        Map<String, String> names = new LinkedHashMap<>();
+        containers.forEach((container, aliases) -> names.put(addresses.get(container), String.join(" ", aliases)));
+        for (String container : containers.keySet()) {
+            writeHosts(container, machine, names);
         }
-        Map<String, String> hubHosts = new LinkedHashMap<>();
-        hubHosts.put(addresses.get(hub), hub);
-        others.forEach((container, names) -> hubHosts.put(addresses.get(container), String.join(" ", names)));
-        writeHosts(hub, machine, hubHosts);
     }
 
     private void addNamespace(String container) throws IOException {
@@ -119,14 +111,9 @@ final class ComposeNetwork implements AutoCloseable {
         Files.writeString(dir.resolve("hosts"), hosts.toString());
     }
 
-    /** The address of a container on its link to the broker (the broker's: on the apps' link). */
+    /** A container's address on the network. */
     String address(String container) {
         return addresses.get(container);
-    }
-
-    /** The broker's address as seen from {@code container}. */
-    String hubAddressFor(String container) {
-        return container.equals(hub) ? addresses.get(hub) : hubAddressFor.get(container);
     }
 
     /**

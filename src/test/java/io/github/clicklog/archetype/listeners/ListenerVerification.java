@@ -12,21 +12,21 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.stream.Stream;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Proves a generated project's compose files on a real broker from both sides of the network, without
- * Docker (issue 4): the compose files as compose reads them, the image's own config converter, a real
- * broker in a namespace standing for the {@code kafka} container, the apps' containers in another, the
- * OUTSIDE port published like Docker publishes it, and real clients with short timeouts. Then the same with
- * each {@link BrokenVariant} of the compose file, which must fail, and the listener doctor from both
- * vantage points, which must name the fix.
+ * Docker (issue 4; the three-node cluster, issue 12): the compose files as compose reads them, the image's own
+ * config converter, each broker node a real broker in a namespace standing for its container, the click-topics
+ * service run as compose runs it, the apps' containers in another namespace, each node's OUTSIDE port
+ * published like Docker publishes it, and real clients with short timeouts that write to and read from every
+ * partition, so every node's advertised addresses are used. Then the same with each {@link BrokenVariant} of
+ * the compose file, which must fail, and the listener doctor from both vantage points, which must name the fix.
  *
  * <p>Needs root, iproute2 and socat. Without them it skips with the reason; with {@code CI=true} a skip is a
  * failure. Everything it starts or creates is removed at the end, also after a failure.
@@ -34,10 +34,13 @@ import java.util.stream.Stream;
 public final class ListenerVerification {
 
     private static final String APPS = "apps";
+    /** The topic of the verification's own probes; the click topic is left to the apps. */
+    private static final String PROBE_TOPIC = "listener-verification";
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(40);
     private static final Duration DOCTOR_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CLICK_TIMEOUT = Duration.ofSeconds(45);
-    private static final Pattern EVENT_ID = Pattern.compile("\"eventId\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Pattern EVENT = Pattern.compile("(?m)^EVENT (\\d+) (\\S+)$");
+    private static final Pattern LEADERS = Pattern.compile("(?m)^LEADERS (.*)$");
 
     private final Path project;
     private final String javaPackage;
@@ -49,14 +52,62 @@ public final class ListenerVerification {
     private final List<String> report = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
 
-    /** The listener values of the generated .env: what every expectation below is written in. */
-    record Layout(String outsideHost, int outsidePort, int insidePort, String topic) {
-        String outside() {
-            return outsideHost + ":" + outsidePort;
+    /**
+     * The listener values of the generated .env and broker file: what every expectation below is written in.
+     * A single broker is the node {@code kafka} with KAFKA_OUTSIDE_PORT; the nodes of a cluster, {@code kafka-n}
+     * with KAFKA_OUTSIDE_PORT_n.
+     */
+    record Layout(String outsideHost, List<Node> nodes, int insidePort, String insideBootstrap, String topic,
+                  int partitions, int replicas) {
+
+        record Node(String service, int outsidePort) {
         }
 
+        static Layout of(ComposeProject compose) {
+            Map<String, String> env = compose.env();
+            List<String> services = ComposeBroker.nodes(compose);
+            List<Node> nodes = new ArrayList<>();
+            for (int n = 1; n <= services.size(); n++) {
+                String port = services.size() == 1 ? env.get("KAFKA_OUTSIDE_PORT") : env.get("KAFKA_OUTSIDE_PORT_" + n);
+                if (port == null) {
+                    throw new AssertionError(".env has no OUTSIDE port for " + services.get(n - 1));
+                }
+                nodes.add(new Node(services.get(n - 1), Integer.parseInt(port)));
+            }
+            int insidePort = Integer.parseInt(env.get("KAFKA_INSIDE_PORT"));
+            String insideBootstrap = env.getOrDefault("KAFKA_INSIDE_BOOTSTRAP_SERVERS", String.join(",",
+                    services.stream().map(service -> service + ":" + insidePort).toList()));
+            return new Layout(env.get("KAFKA_OUTSIDE_HOST"), List.copyOf(nodes), insidePort, insideBootstrap,
+                    env.get("CLICK_TOPIC"), Integer.parseInt(env.getOrDefault("CLICK_TOPIC_PARTITIONS", "1")),
+                    Integer.parseInt(env.getOrDefault("CLICK_TOPIC_REPLICAS", "1")));
+        }
+
+        /** Every node's OUTSIDE address: the bootstrap list of a client on the host. */
+        String outside() {
+            return String.join(",", nodes.stream().map(this::outside).toList());
+        }
+
+        String outside(Node node) {
+            return outsideHost + ":" + node.outsidePort();
+        }
+
+        /** Every node's INSIDE address: the bootstrap list of the apps' containers. */
         String inside() {
-            return ComposeBroker.SERVICE + ":" + insidePort;
+            return insideBootstrap;
+        }
+
+        Node first() {
+            return nodes.get(0);
+        }
+
+        boolean cluster() {
+            return nodes.size() > 1;
+        }
+
+        @Override
+        public String toString() {
+            return nodes.size() + (cluster() ? " nodes" : " node") + ", OUTSIDE " + outside() + ", INSIDE " + inside()
+                    + ", topic " + topic + " (" + partitions + " partitions, " + replicas + (replicas == 1 ? " replica)" : " replicas)");
         }
     }
 
@@ -67,9 +118,7 @@ public final class ListenerVerification {
         this.compose = new ComposeProject(project);
         this.brokerClasspath = brokerClasspath;
         this.probeClasspath = brokerClasspath + ":" + codeSource(ClientProbe.class);
-        Map<String, String> env = compose.env();
-        this.layout = new Layout(env.get("KAFKA_OUTSIDE_HOST"), Integer.parseInt(env.get("KAFKA_OUTSIDE_PORT")),
-                Integer.parseInt(env.get("KAFKA_INSIDE_PORT")), env.get("CLICK_TOPIC"));
+        this.layout = Layout.of(compose);
     }
 
     /**
@@ -94,8 +143,9 @@ public final class ListenerVerification {
         ComposeNetwork.deleteTree(workDir);
         Files.createDirectories(workDir);
         long start = System.nanoTime();
+        ComposeProject generated = new ComposeProject(project);
         Map<String, String> kafkaEnvironment = ComposeProject.environment(
-                new ComposeProject(project).service(ComposeProject.BROKER_FILE, ComposeBroker.SERVICE));
+                generated.service(ComposeProject.BROKER_FILE, ComposeBroker.nodes(generated).get(0)));
         String kafkaVersion = ComposeBroker.zookeeperMode(kafkaEnvironment) ? versions.kafkaZookeeperMode() : versions.kafka();
         String classpath = BrokerClasspath.resolve(kafkaVersion, versions, workDir);
 
@@ -106,7 +156,7 @@ public final class ListenerVerification {
         verification.checkImageVersion(kafkaVersion, ComposeBroker.zookeeperMode(kafkaEnvironment));
         verification.scenario(null);
         if (brokenVariants) {
-            for (BrokenVariant variant : BrokenVariant.values()) {
+            for (BrokenVariant variant : BrokenVariant.forNodes(verification.layout.nodes().size())) {
                 verification.scenario(variant);
             }
         }
@@ -161,7 +211,7 @@ public final class ListenerVerification {
         }
     }
 
-    /** One start of the broker with the generated compose file (variant null) or a broken copy of it. */
+    /** One start of the broker nodes with the generated compose file (variant null) or a broken copy of it. */
     private void scenario(BrokenVariant variant) throws Exception {
         String name = variant == null ? "good" : variant.name().toLowerCase().replace('_', '-');
         Path dir = Files.createDirectories(workDir.resolve(name));
@@ -173,45 +223,73 @@ public final class ListenerVerification {
         say("");
         say(variant == null ? "== the generated compose files" : "== broken: " + variant.description);
 
+        // One container per node, answering to its service name (and host name); ZooKeeper's; the apps'; and
+        // the one-shot click-topics service's. Compose's DNS answers every service name on the network.
+        List<String> nodes = ComposeBroker.nodes(copy);
         Map<String, List<String>> containers = new LinkedHashMap<>();
-        containers.put(APPS, List.of("web", "consumer"));
-        Map<String, Object> kafkaService = copy.service(ComposeProject.BROKER_FILE, ComposeBroker.SERVICE);
-        if (ComposeBroker.zookeeperMode(ComposeProject.environment(kafkaService))) {
+        for (String node : nodes) {
+            Object hostname = copy.service(ComposeProject.BROKER_FILE, node).get("hostname");
+            containers.put(node, hostname == null || hostname.equals(node) ? List.of(node) : List.of(node, String.valueOf(hostname)));
+        }
+        boolean zookeeperMode = ComposeBroker.zookeeperMode(
+                ComposeProject.environment(copy.service(ComposeProject.BROKER_FILE, nodes.get(0))));
+        if (zookeeperMode) {
             containers.put(ComposeBroker.ZOOKEEPER_SERVICE, List.of(ComposeBroker.ZOOKEEPER_SERVICE));
         }
+        containers.put(APPS, List.of("web", "consumer"));
+        containers.put(ComposeTopics.SERVICE, List.of(ComposeTopics.SERVICE));
         long start = System.nanoTime();
-        try (ComposeNetwork network = ComposeNetwork.create(ComposeBroker.SERVICE, containers, dir)) {
-            for (Object entry : (List<?>) kafkaService.getOrDefault("ports", List.of())) {
-                int[] mapping = portMapping(String.valueOf(entry));
-                requireFreeHostPort(mapping[0]);
-                network.publish(ComposeBroker.SERVICE, mapping[0], mapping[1]);
-                say("  published 127.0.0.1:" + mapping[0] + " -> kafka's address, port " + mapping[1] + " (" + entry + ")");
+        try (ComposeNetwork network = ComposeNetwork.create(containers, dir)) {
+            for (String node : nodes) {
+                Object ports = copy.service(ComposeProject.BROKER_FILE, node).get("ports");
+                List<?> entries = ports instanceof List<?> list ? list : List.of();
+                if (entries.isEmpty()) {
+                    say("  " + node + " publishes no port");
+                }
+                for (Object entry : entries) {
+                    int[] mapping = portMapping(String.valueOf(entry));
+                    requireFreeHostPort(mapping[0]);
+                    network.publish(node, mapping[0], mapping[1]);
+                    say("  published 127.0.0.1:" + mapping[0] + " -> " + node + "'s address, port " + mapping[1] + " (" + entry + ")");
+                }
             }
-            ComposeBroker.Outcome broker = ComposeBroker.start(copy, network, brokerClasspath, dir);
-            say(String.format("  broker: %s after %.1f s", broker.started() ? "started" : "did not start", (System.nanoTime() - start) / 1e9));
+            ComposeBroker.Outcome broker = ComposeBroker.start(copy, nodes, network, brokerClasspath, dir);
+            say(String.format("  %s: %s after %.1f s", nodes.size() == 1 ? "broker" : String.join(", ", nodes),
+                    broker.started() ? "started" : "did not start", (System.nanoTime() - start) / 1e9));
             if (!broker.started()) {
                 say("    " + broker.why().replace("\n", "\n    "));
             }
+            convertedSettings(nodes, dir);
             if (variant == null && !broker.started()) {
                 fail("the broker of the generated compose file did not start: " + broker.why());
                 return;
             }
+            if (broker.started()) {
+                topics(variant, copy, network, nodes, dir);
+            }
 
-            Map<Check, Check.Result> results = clientChecks(network, dir);
+            Map<Check, String[]> results = clientChecks(network, nodes, dir);
             if (variant == null) {
                 results.forEach((check, result) -> {
-                    if (result != check.whenCorrect) {
-                        fail(check.label + ": " + result + ", expected " + check.whenCorrect);
+                    if (Check.Result.ofExitStatus(Integer.parseInt(result[0])) != check.whenCorrect) {
+                        fail(check.label() + ": " + Check.Result.ofExitStatus(Integer.parseInt(result[0]))
+                                + ", expected " + check.whenCorrect);
                     }
                 });
+                if (layout.cluster()) {
+                    leadersSpread("the probes' topic " + PROBE_TOPIC + " (as the host's client saw it)",
+                            leaders(results.get(Check.HOST_OUTSIDE)[2]));
+                }
                 clicksEndToEnd(network, dir);
             } else {
-                boolean caught = results.entrySet().stream().anyMatch(e -> e.getValue() != e.getKey().whenCorrect);
+                Map<Check, Check.Result> outcome = new EnumMap<>(Check.class);
+                results.forEach((check, result) -> outcome.put(check, Check.Result.ofExitStatus(Integer.parseInt(result[0]))));
+                boolean caught = outcome.entrySet().stream().anyMatch(e -> e.getValue() != e.getKey().whenCorrect);
                 if (!caught) {
                     fail(variant + ": every check passed, the broken compose file went unnoticed");
-                } else if (results.get(variant.caughtBy) == variant.caughtBy.whenCorrect) {
-                    fail(variant + ": " + variant.caughtBy.label + " should have caught it but gave "
-                            + results.get(variant.caughtBy));
+                } else if (outcome.get(variant.caughtBy) == variant.caughtBy.whenCorrect) {
+                    fail(variant + ": " + variant.caughtBy.label() + " should have caught it but gave "
+                            + outcome.get(variant.caughtBy));
                 }
                 say("  => the check fails, as it must: " + (caught ? "yes" : "NO"));
             }
@@ -219,24 +297,110 @@ public final class ListenerVerification {
         }
     }
 
+    /** What the image's converter made of each node's environment: the listener lines of its server.properties. */
+    private void convertedSettings(List<String> nodes, Path dir) throws IOException {
+        for (String node : nodes) {
+            Path file = dir.resolve(node + "-config/final/server.properties");
+            if (!Files.isRegularFile(file)) {
+                continue;
+            }
+            java.util.Properties settings = new java.util.Properties();
+            try (var reader = Files.newBufferedReader(file)) {
+                settings.load(reader);
+            }
+            StringBuilder line = new StringBuilder("  " + node + " (server.properties):");
+            for (String key : List.of("node.id", "broker.id", "listeners", "advertised.listeners",
+                    "listener.security.protocol.map")) {
+                if (settings.getProperty(key) != null) {
+                    line.append(' ').append(key).append('=').append(settings.getProperty(key));
+                }
+            }
+            say(line.toString());
+            if (node.equals(nodes.get(nodes.size() - 1)) && settings.getProperty("controller.quorum.voters") != null) {
+                say("    controller.quorum.voters=" + settings.getProperty("controller.quorum.voters"));
+            }
+        }
+    }
+
+    /**
+     * The click-topics service as compose runs it once every node is healthy, and the probes' topic. For the
+     * generated files the service must work and, on a cluster, give every node the leadership of a partition.
+     */
+    private void topics(BrokenVariant variant, ComposeProject copy, ComposeNetwork network, List<String> nodes, Path dir)
+            throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<ComposeTopics.Outcome> service = pool.submit(() -> ComposeTopics.runService(copy, network, brokerClasspath, dir));
+            // The probes write to every partition: at least one per node, so that every node leads one.
+            Future<ComposeTopics.Outcome> probeTopic = pool.submit(() -> ComposeTopics.create(network, nodes.get(0),
+                    layout.insidePort(), PROBE_TOPIC, Math.max(layout.partitions(), nodes.size()), layout.replicas(),
+                    brokerClasspath, dir));
+            ComposeTopics.Outcome clickTopics = service.get();
+            String leaders = clickTopics.leaders().entrySet().stream().map(e -> e.getKey() + "->" + e.getValue())
+                    .reduce((a, b) -> a + " " + b).orElse("none");
+            say("  " + ComposeTopics.SERVICE + ": exit " + clickTopics.exitStatus() + "; " + layout.topic()
+                    + " partition->leader: " + leaders);
+            if (!clickTopics.worked()) {
+                say("    " + abbreviate(clickTopics.output().strip()));
+                if (variant == null) {
+                    fail("the " + ComposeTopics.SERVICE + " service failed (exit " + clickTopics.exitStatus() + "):\n"
+                            + clickTopics.output());
+                }
+            } else if (variant == null && layout.cluster()) {
+                leadersSpread("the click topic " + layout.topic() + " (created by " + ComposeTopics.SERVICE + ")",
+                        clickTopics.leaders());
+            }
+            ComposeTopics.Outcome probes = probeTopic.get();
+            if (!probes.worked()) {
+                fail("could not create the probes' topic " + PROBE_TOPIC + " from inside " + nodes.get(0) + ":\n" + probes.output());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Each node leads at least one partition: a client that writes to every partition then talks to every node. */
+    private void leadersSpread(String what, Map<Integer, Integer> leaders) {
+        java.util.Set<Integer> distinct = new java.util.TreeSet<>(leaders.values());
+        say("  leaders of " + what + ": " + leaders + (distinct.size() == layout.nodes().size() ? ", every node leads one" : ""));
+        if (distinct.size() != layout.nodes().size()) {
+            fail("the leaders of " + what + " are " + leaders + ": not every one of the " + layout.nodes().size()
+                    + " nodes leads a partition, so the checks would not reach every node");
+        }
+    }
+
+    private static Map<Integer, Integer> leaders(String probeOutput) {
+        Map<Integer, Integer> leaders = new java.util.TreeMap<>();
+        Matcher line = LEADERS.matcher(probeOutput);
+        if (line.find()) {
+            for (String pair : line.group(1).split(",")) {
+                String[] parts = pair.split("=");
+                if (parts.length == 2 && parts[1].matches("-?\\d+")) {
+                    leaders.put(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+                }
+            }
+        }
+        return leaders;
+    }
+
     /** The four client checks, in parallel: each is a child JVM with a real producer and consumer. */
-    private Map<Check, Check.Result> clientChecks(ComposeNetwork network, Path dir) throws Exception {
+    private Map<Check, String[]> clientChecks(ComposeNetwork network, List<String> nodes, Path dir) throws Exception {
+        Map<Check, String> bootstrap = new EnumMap<>(Check.class);
+        bootstrap.put(Check.HOST_OUTSIDE, layout.outside());
+        bootstrap.put(Check.CONTAINER_INSIDE, layout.inside());
+        bootstrap.put(Check.CONTAINER_LOCALHOST, "localhost:" + layout.first().outsidePort());
+        bootstrap.put(Check.CONTAINER_KAFKA_OUTSIDE, nodes.get(0) + ":" + layout.first().outsidePort());
         Map<Check, Future<String[]>> running = new EnumMap<>(Check.class);
         ExecutorService pool = Executors.newFixedThreadPool(Check.values().length);
         try {
-            running.put(Check.HOST_OUTSIDE, pool.submit(() -> probe(network, null, layout.outside(), dir)));
-            running.put(Check.CONTAINER_INSIDE, pool.submit(() -> probe(network, APPS, layout.inside(), dir)));
-            running.put(Check.CONTAINER_LOCALHOST, pool.submit(() -> probe(network, APPS, "localhost:" + layout.outsidePort(), dir)));
-            running.put(Check.CONTAINER_KAFKA_OUTSIDE, pool.submit(() -> probe(network, APPS,
-                    ComposeBroker.SERVICE + ":" + layout.outsidePort(), dir)));
-            Map<Check, Check.Result> results = new EnumMap<>(Check.class);
+            bootstrap.forEach((check, address) -> running.put(check, pool.submit(() ->
+                    probe(network, check.side.equals("host") ? null : APPS, address, dir))));
+            Map<Check, String[]> results = new EnumMap<>(Check.class);
             for (Map.Entry<Check, Future<String[]>> entry : running.entrySet()) {
                 String[] outcome = entry.getValue().get();
-                Check.Result result = Check.Result.ofExitStatus(Integer.parseInt(outcome[0]));
-                results.put(entry.getKey(), result);
-                say(String.format("  %-32s %-22s %s", entry.getKey().label.replace("OUTSIDE host:port", layout.outside())
-                        .replace("INSIDE", String.valueOf(layout.insidePort())).replace("OUTSIDE", String.valueOf(layout.outsidePort())),
-                        result, outcome[1]));
+                results.put(entry.getKey(), outcome);
+                say(String.format("  %-9s -> %-45s %-22s %s", entry.getKey().side, bootstrap.get(entry.getKey()),
+                        Check.Result.ofExitStatus(Integer.parseInt(outcome[0])), outcome[1]));
             }
             return results;
         } finally {
@@ -244,19 +408,21 @@ public final class ListenerVerification {
         }
     }
 
-    /** Exit status and the probe's last line. */
+    /** Exit status, the probe's last line (with what was advertised), and its whole output. */
     private String[] probe(ComposeNetwork network, String container, String bootstrap, Path dir) throws Exception {
-        Path log = dir.resolve("probe-" + (container == null ? "host" : container) + "-" + bootstrap.replace(':', '-') + ".log");
+        Path log = dir.resolve("probe-" + (container == null ? "host" : container) + "-"
+                + bootstrap.split(",")[0].replace(':', '-') + ".log");
         int status = network.run(container, List.of(ComposeBroker.java(), "-Xmx128m", "-XX:TieredStopAtLevel=1",
                         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", probeClasspath,
-                        ClientProbe.class.getName(), "roundtrip", bootstrap, "listener-verification"),
+                        ClientProbe.class.getName(), "roundtrip", bootstrap, PROBE_TOPIC),
                 Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), dir, log, PROBE_TIMEOUT);
-        List<String> lines = Files.readAllLines(log).stream()
+        String output = Files.readString(log);
+        List<String> lines = output.lines()
                 .filter(line -> line.matches("^(OK|ADVERTISED|BOOTSTRAP_FAILED|PRODUCE_FAILED|CONSUME_FAILED) .*")).toList();
         String advertised = lines.stream().filter(l -> l.startsWith("ADVERTISED ")).findFirst()
                 .map(l -> "(advertises " + l.substring("ADVERTISED ".length()) + ") ").orElse("");
         String last = lines.isEmpty() ? "(no result, see " + log + ")" : lines.get(lines.size() - 1);
-        return new String[] {String.valueOf(status), advertised + abbreviate(last)};
+        return new String[] {String.valueOf(status), advertised + abbreviate(last), output};
     }
 
     /**
@@ -332,58 +498,64 @@ public final class ListenerVerification {
         return environment;
     }
 
-    /** POSTs one click until the web producer answers 202, then waits for its eventId in the consumer's files. */
+    /**
+     * POSTs one click per partition of the click topic (a user for each, so every partition's leader is
+     * written to), each until the web producer answers 202, then waits for every eventId in the consumer's
+     * file of that partition.
+     */
     private void click(String what, ComposeNetwork network, String container, String url, Path dataDir, Path dir)
             throws Exception {
-        String user = "listener-check-" + UUID.randomUUID();
-        String body = "{\"itemId\":\"listener-check\",\"userId\":\"" + user + "\"}";
         long start = System.nanoTime();
-        long deadline = start + CLICK_TIMEOUT.toNanos();
-        String eventId = null;
-        String lastAnswer = "";
-        int attempt = 0;
-        while (eventId == null && System.nanoTime() < deadline) {
-            Path log = dir.resolve("post-" + (container == null ? "host" : container) + "-" + attempt++ + ".log");
-            int status = network.run(container, List.of(ComposeBroker.java(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
-                    probeClasspath, ClientProbe.class.getName(), "post", url, body),
-                    Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), dir, log, Duration.ofSeconds(30));
-            lastAnswer = Files.readString(log).strip();
-            Matcher id = EVENT_ID.matcher(lastAnswer);
-            if (status == 0 && id.find()) {
-                eventId = id.group(1);
-            } else {
-                Thread.sleep(1000); // the app may still be starting
-            }
+        Path log = dir.resolve("clicks-" + (container == null ? "host" : container) + ".log");
+        int status = network.run(container, List.of(ComposeBroker.java(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
+                        probeClasspath, ClientProbe.class.getName(), "clicks", url, String.valueOf(layout.partitions()),
+                        String.valueOf(CLICK_TIMEOUT.toSeconds())),
+                Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), dir, log,
+                CLICK_TIMEOUT.plusSeconds(20));
+        String output = Files.readString(log);
+        Map<Integer, String> events = new java.util.TreeMap<>();
+        Matcher event = EVENT.matcher(output);
+        while (event.find()) {
+            events.put(Integer.parseInt(event.group(1)), event.group(2));
         }
-        if (eventId == null) {
-            fail(what + ": the web producer never answered 202 within " + CLICK_TIMEOUT.toSeconds() + " s; last answer: "
-                    + abbreviate(lastAnswer));
+        if (status != 0 || events.size() < layout.partitions()) {
+            fail(what + ": the web producer did not answer 202 for a click on every one of the " + layout.partitions()
+                    + " partitions within " + CLICK_TIMEOUT.toSeconds() + " s: " + abbreviate(output.strip()));
             return;
         }
-        while (System.nanoTime() < deadline) {
-            if (containsEvent(dataDir, eventId)) {
-                say(String.format("  %s: click %s reached the consumer's JSON Lines file in %.1f s",
-                        what, eventId, (System.nanoTime() - start) / 1e9));
-                return;
+        long deadline = System.nanoTime() + CLICK_TIMEOUT.toNanos();
+        Map<Integer, String> waiting = new java.util.TreeMap<>(events);
+        while (!waiting.isEmpty() && System.nanoTime() < deadline) {
+            waiting.entrySet().removeIf(e -> fileContains(dataDir, layout.topic() + "-" + e.getKey() + ".jsonl", e.getValue()));
+            if (!waiting.isEmpty()) {
+                Thread.sleep(300);
             }
-            Thread.sleep(300);
         }
-        fail(what + ": click " + eventId + " was accepted (202) but never reached the consumer's files under " + dataDir);
+        if (!waiting.isEmpty()) {
+            fail(what + ": clicks " + waiting + " (partition=eventId) were accepted (202) but never reached the consumer's"
+                    + " file of their partition under " + dataDir);
+            return;
+        }
+        say(String.format("  %s: one click per partition (%s) reached the consumer's files %s-0..%d.jsonl in %.1f s",
+                what, events.keySet(), layout.topic(), layout.partitions() - 1, (System.nanoTime() - start) / 1e9));
     }
 
-    private static boolean containsEvent(Path dataDir, String eventId) throws IOException {
-        try (Stream<Path> files = Files.walk(dataDir)) {
-            for (Path file : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
-                if (Files.readString(file).contains(eventId)) {
+    /** Whether a file of that name anywhere under {@code dir} (the consumer may use a subdirectory) holds the text. */
+    private static boolean fileContains(Path dir, String name, String text) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(p -> p.getFileName().toString().equals(name)).toList()) {
+                if (Files.readString(file).contains(text)) {
                     return true;
                 }
             }
+            return false;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false; // being written: look again
         }
-        return false;
     }
 
-    /** One doctor run: from where, with which bootstrap address, and what it must say. */
-    private record DoctorRun(String container, String bootstrap, boolean shouldPass, String mustSay) {
+    /** One doctor run: from where, with which bootstrap address, and what it must say (every one of the texts). */
+    private record DoctorRun(String container, String bootstrap, boolean shouldPass, String... mustSay) {
     }
 
     /**
@@ -392,14 +564,15 @@ public final class ListenerVerification {
      */
     private void doctor(BrokenVariant variant, ComposeNetwork network, Path dir, int otherPort) throws Exception {
         String inside = layout.inside();
+        Layout.Node first = layout.first();
         List<DoctorRun> runs = new ArrayList<>();
         if (variant == null) {
             runs.add(new DoctorRun(null, null, true, "Diagnosis: OK"));
             runs.add(new DoctorRun(APPS, null, true, "Diagnosis: OK"));
-            runs.add(new DoctorRun(APPS, "localhost:" + layout.outsidePort(), false, "KAFKA_BOOTSTRAP_SERVERS=" + inside));
-            runs.add(new DoctorRun(APPS, ComposeBroker.SERVICE + ":" + layout.outsidePort(), false,
-                    "you reached the OUTSIDE listener"));
-            runs.add(new DoctorRun(null, inside, false, "use the OUTSIDE listener, " + layout.outside()));
+            runs.add(new DoctorRun(APPS, "localhost:" + first.outsidePort(), false, "KAFKA_BOOTSTRAP_SERVERS=" + inside));
+            runs.add(new DoctorRun(APPS, first.service() + ":" + first.outsidePort(), false, "you reached the OUTSIDE listener"));
+            runs.add(new DoctorRun(null, first.service() + ":" + layout.insidePort(), false,
+                    "use the OUTSIDE listener, " + layout.outside()));
         } else {
             switch (variant) {
                 case INSIDE_ADVERTISED_AS_LOCALHOST -> {
@@ -416,13 +589,30 @@ public final class ListenerVerification {
                     runs.add(new DoctorRun(APPS, null, false, "docker compose -f docker-compose.broker.yml logs kafka"));
                 }
                 case OUTSIDE_BOUND_TO_LOOPBACK -> {
-                    runs.add(new DoctorRun(null, null, false, "OUTSIDE://0.0.0.0:" + layout.outsidePort()));
+                    runs.add(new DoctorRun(null, null, false, "OUTSIDE://0.0.0.0:" + first.outsidePort()));
                     runs.add(new DoctorRun(APPS, null, true, "Diagnosis: OK"));
                 }
                 case PUBLISHED_PORT_DIFFERS -> {
                     runs.add(new DoctorRun(null, null, false, "same number on both sides"));
                     runs.add(new DoctorRun(null, "localhost:" + otherPort, false, "differs from the advertised one"));
                     runs.add(new DoctorRun(APPS, null, true, "Diagnosis: OK"));
+                }
+                case OUTSIDE_PORT_OF_ANOTHER_NODE -> {
+                    Layout.Node second = layout.nodes().get(1);
+                    runs.add(new DoctorRun(null, null, false, second.service(), "OUTSIDE://" + layout.outside(second)));
+                    runs.add(new DoctorRun(APPS, null, true, "Diagnosis: OK"));
+                }
+                case OUTSIDE_PORT_NOT_PUBLISHED -> {
+                    Layout.Node third = layout.nodes().get(2);
+                    runs.add(new DoctorRun(null, null, false, third.service(),
+                            "\"" + compose.env().getOrDefault("KAFKA_OUTSIDE_BIND", "127.0.0.1") + ":" + third.outsidePort()
+                                    + ":" + third.outsidePort() + "\""));
+                    runs.add(new DoctorRun(APPS, null, true, "Diagnosis: OK"));
+                }
+                case INSIDE_NAME_OF_ANOTHER_NODE -> {
+                    Layout.Node third = layout.nodes().get(2);
+                    runs.add(new DoctorRun(null, null, false, third.service(), "INSIDE://" + third.service() + ":" + layout.insidePort()));
+                    runs.add(new DoctorRun(APPS, null, false, third.service()));
                 }
                 default -> throw new IllegalStateException("no doctor expectation for " + variant);
             }
@@ -481,15 +671,16 @@ public final class ListenerVerification {
         double seconds = (System.nanoTime() - start) / 1e9;
         String output = Files.readString(log);
         boolean statusRight = run.shouldPass() ? status == 0 : status != 0 && status != -1;
-        boolean saysIt = output.contains(run.mustSay());
+        boolean saysIt = java.util.Arrays.stream(run.mustSay()).allMatch(output::contains);
+        String wanted = "\"" + String.join("\" and \"", run.mustSay()) + "\"";
         say(String.format("  doctor (%s): exit %d in %.1f s%s", where, status, seconds,
                 statusRight && saysIt ? "" : "  <-- expected exit " + (run.shouldPass() ? "0" : "non-zero")
-                        + " and \"" + run.mustSay() + "\""));
+                        + " and " + wanted));
         output.lines().filter(line -> line.startsWith("  ") && (line.matches("^\\s+\\d+\\. .*") || line.strip().startsWith("Fix:"))
                 || line.startsWith("Diagnosis")).forEach(line -> say("      " + line.strip()));
         if (!statusRight || !saysIt) {
             fail("doctor (" + where + ") in " + dir.getFileName() + ": expected exit " + (run.shouldPass() ? "0" : "non-zero")
-                    + " and \"" + run.mustSay() + "\", got exit " + status + ":\n" + output);
+                    + " and " + wanted + ", got exit " + status + ":\n" + output);
         }
         if (seconds > 15) {
             fail("doctor (" + where + ") took " + Math.round(seconds) + " s; it must answer in about ten");
