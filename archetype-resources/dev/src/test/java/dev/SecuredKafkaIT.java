@@ -85,9 +85,13 @@ class SecuredKafkaIT {
 
     @BeforeAll
     static void startSecuredBroker() throws Exception {
-        BrokerSettings plain = BrokerSettings.forTests(workDir.resolve("kafka"));
+        // One node whatever the project's topology: the test is about the clients' settings, and a third listener
+        // added through the overrides has one port, which three nodes on one host could not share.
+        BrokerSettings tests = BrokerSettings.forTests(workDir.resolve("kafka"));
+        BrokerSettings plain = new BrokerSettings(tests.dataDir(), List.of(tests.listeners(1)), tests.maxHeap(),
+                tests.overrides(), tests.startTimeout());
         int securedPort = LocalKafkaBroker.freePort();
-        Map<String, String> listeners = plain.listeners().serverProperties();
+        Map<String, String> listeners = plain.listeners(1).serverProperties();
         Map<String, String> overrides = new HashMap<>(plain.overrides());
         overrides.put("listeners", listeners.get("listeners") + ",SECURED://127.0.0.1:" + securedPort);
         overrides.put("advertised.listeners",
@@ -98,10 +102,10 @@ class SecuredKafkaIT {
         // SCRAM needs the login module on the broker's side too; the users come from the cluster's metadata.
         overrides.put("listener.name.secured.scram-sha-512.sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;");
-        broker = LocalKafkaBroker.start(new BrokerSettings(plain.dataDir(), plain.listeners(), plain.maxHeap(),
+        broker = LocalKafkaBroker.start(new BrokerSettings(plain.dataDir(), plain.nodes(), plain.maxHeap(),
                 overrides, plain.startTimeout()));
         securedBootstrap = "localhost:" + securedPort;
-        broker.createTopics(BrokerSettings.PARTITIONS, TOPIC, ClickTopic.deadLetter(TOPIC));
+        broker.createTopics(LocalKafkaBroker.CLICK_TOPIC_PARTITIONS, 1, TOPIC, ClickTopic.deadLetter(TOPIC));
         createUser(USER);
         rightFile = clientProperties("right.properties", USER, PASSWORD);
         wrongFile = clientProperties("wrong.properties", USER, WRONG_PASSWORD);
