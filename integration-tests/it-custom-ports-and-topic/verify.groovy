@@ -22,6 +22,6 @@ assert env.WEB_PORT == '28080'
 assert env.CLICK_TOPIC == 'movie-clicks'
 
 // every problem at once, not just the first
-def problems = generatedAndBuilt(it, properties, false)
+def problems = generatedAndBuilt(it, properties, false, ['ClickPipelineSmokeIT'] as Set)
 problems += survivingDefaults(project, properties)
 assertNone("project generated with ${properties.asMap()}", problems)

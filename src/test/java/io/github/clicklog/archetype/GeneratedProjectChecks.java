@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -49,6 +50,16 @@ public final class GeneratedProjectChecks {
      * schema hold, every test class reported. {@code itDir} holds build.log and the generated project.
      */
     public static List<String> generatedAndBuilt(Path itDir, ArchetypeProperties properties, boolean faultTests) {
+        return generatedAndBuilt(itDir, properties, faultTests, Set.of());
+    }
+
+    /**
+     * As above, for an IT whose build runs only the integration tests (*IT) named in {@code onlyIts} (its goals pass
+     * the same names as -Dit.test): the others must have no report, and each is named in the log as left to
+     * it-default, which runs them all. Unit tests must all have run in any case. Empty: every test class.
+     */
+    public static List<String> generatedAndBuilt(Path itDir, ArchetypeProperties properties, boolean faultTests,
+                                                 Set<String> onlyIts) {
         Path project = itDir.resolve(properties.artifactId());
         List<String> problems = new ArrayList<>(buildLog(itDir.resolve("build.log")));
         problems.addAll(layout(project));
@@ -56,7 +67,7 @@ public final class GeneratedProjectChecks {
         problems.addAll(carriesValues(project, properties));
         problems.addAll(contractLines(project, properties));
         problems.addAll(compose(project, properties));
-        problems.addAll(buildReports(project, faultTests));
+        problems.addAll(buildReports(project, faultTests, onlyIts));
         return problems;
     }
 
@@ -295,6 +306,11 @@ public final class GeneratedProjectChecks {
      * (classes named *Fault*) must have run without skips too.
      */
     public static List<String> buildReports(Path project, boolean faultTests) {
+        return buildReports(project, faultTests, Set.of());
+    }
+
+    /** As {@link #buildReports(Path, boolean)}, with only the integration tests in {@code onlyIts} run (if any). */
+    public static List<String> buildReports(Path project, boolean faultTests, Set<String> onlyIts) {
         List<String> problems = new ArrayList<>();
         List<Path> testClasses;
         try (Stream<Path> files = Files.walk(project)) {
@@ -318,6 +334,15 @@ public final class GeneratedProjectChecks {
             Path surefire = module.resolve("target/surefire-reports/TEST-" + className + ".xml");
             Path failsafe = module.resolve("target/failsafe-reports/TEST-" + className + ".xml");
             Path report = Files.isRegularFile(surefire) ? surefire : failsafe;
+            String simpleName = className.substring(className.lastIndexOf('.') + 1);
+            if (!onlyIts.isEmpty() && simpleName.endsWith("IT") && !onlyIts.contains(simpleName)) {
+                if (Files.isRegularFile(failsafe)) {
+                    problems.add(className + " ran although this IT selects only " + onlyIts);
+                } else {
+                    System.out.println("NOT RUN HERE (this IT selects " + onlyIts + "; it-default runs it): " + className);
+                }
+                continue;
+            }
             if (!Files.isRegularFile(report)) {
                 problems.add(className + " has no test report (" + project.relativize(surefire) + " or failsafe-reports):"
                         + " it did not run in `mvn verify`");

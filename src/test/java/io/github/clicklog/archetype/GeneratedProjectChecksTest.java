@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +69,28 @@ class GeneratedProjectChecksTest {
         assertEquals(List.of(), GeneratedProjectChecks.buildReports(project));
         assertEquals(List.of("com.example.loadtest.fault.BrokerSigkillFaultIT skipped 1 of 1 tests although the build ran with -Dfault=true"),
                 GeneratedProjectChecks.buildReports(project, true));
+    }
+
+    @Test
+    void an_it_that_selects_integration_tests_needs_reports_of_those_and_of_every_unit_test_only() throws IOException {
+        write("dev/src/test/java/com/example/dev/ClickPipelineSmokeIT.java", "class ClickPipelineSmokeIT {}");
+        write("dev/src/test/java/com/example/dev/SecuredKafkaIT.java", "class SecuredKafkaIT {}");
+        write("web/src/test/java/com/example/web/WebTest.java", "class WebTest {}");
+        write("dev/target/failsafe-reports/TEST-com.example.dev.ClickPipelineSmokeIT.xml",
+                "<testsuite tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\"/>");
+        Set<String> onlySmoke = Set.of("ClickPipelineSmokeIT");
+        assertEquals(List.of("com.example.web.WebTest has no test report (web/target/surefire-reports/TEST-com.example.web.WebTest.xml"
+                        + " or failsafe-reports): it did not run in `mvn verify`"),
+                GeneratedProjectChecks.buildReports(project, false, onlySmoke));
+        write("web/target/surefire-reports/TEST-com.example.web.WebTest.xml",
+                "<testsuite tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"0\"/>");
+        assertEquals(List.of(), GeneratedProjectChecks.buildReports(project, false, onlySmoke));
+        // without the selection the IT left out is missing; an IT left out that ran anyway means the selection is wrong
+        assertEquals(1, GeneratedProjectChecks.buildReports(project).size());
+        write("dev/target/failsafe-reports/TEST-com.example.dev.SecuredKafkaIT.xml",
+                "<testsuite tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"0\"/>");
+        assertEquals(List.of("com.example.dev.SecuredKafkaIT ran although this IT selects only [ClickPipelineSmokeIT]"),
+                GeneratedProjectChecks.buildReports(project, false, onlySmoke));
     }
 
     @Test
