@@ -274,7 +274,9 @@ public final class ListenerDoctor {
             out.println("  Kafka client:      failed: " + clientProperties.hideSecrets(e.toString()));
             return List.of(new ListenerDiagnosis.Finding("every address answers, but a Kafka client call failed: "
                     + clientProperties.hideSecrets(e.toString()),
-                    "look at the broker's log: docker compose -f docker-compose.broker.yml logs kafka"));
+                    "look at the broker's log: docker compose -f docker-compose.broker.yml logs "
+                            + String.join(" ", ListenerDiagnosis.Layout.GENERATED_NODES.values().stream()
+                                    .map(ListenerDiagnosis.Layout::service).toList())));
         }
     }
 
