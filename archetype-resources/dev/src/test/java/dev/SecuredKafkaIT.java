@@ -158,8 +158,9 @@ class SecuredKafkaIT {
         for (String eventId : eventIds) {
             assertTrue(stored.contains(eventId), "click " + eventId + " was accepted but is not in the sink");
         }
-        HttpResponse<String> ready = get(URI.create("http://127.0.0.1:" + webPort + "/readyz"));
-        assertEquals(200, ready.statusCode(), "web /readyz with the right credentials: " + ready.body());
+        // /readyz reports the last readiness probe, which runs on its own schedule: on a cold start the first one
+        // may time out over SASL while the clicks already flow, so the answer is awaited, not sampled once.
+        awaitReady(web, URI.create("http://127.0.0.1:" + webPort + "/readyz"));
 
         stopApps();
         for (ChildJvm app : List.of(web, consumer)) {
@@ -251,6 +252,8 @@ class SecuredKafkaIT {
         createUser(lateUser);
         String eventId = postUntilAccepted(web, webPort, "{\"itemId\":\"movie-9\",\"userId\":\"u-9\"}");
         awaitSink(sinkDir, text -> text.contains(eventId), consumer);
+        awaitReady(web, URI.create("http://127.0.0.1:" + webPort + "/readyz"));
+        awaitReady(consumer, URI.create("http://127.0.0.1:" + consumerPort + "/readyz"));
 
         stopApps();
         for (ChildJvm app : List.of(web, consumer)) {
@@ -347,6 +350,27 @@ class SecuredKafkaIT {
             }
         }
         return text.toString();
+    }
+
+    /** Polls /readyz until it answers 200 (each app logs "Kafka accepted the credentials" when it gets there). */
+    private void awaitReady(ChildJvm app, URI readyz) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            requireAlive(app);
+            try {
+                HttpResponse<String> response = get(readyz);
+                last = response.statusCode() + " " + response.body();
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(app.name() + " /readyz did not answer 200 within " + WAIT.toSeconds()
+                + " s with the right credentials; last: " + last + "\n" + app.logTail(40));
     }
 
     /** Polls /readyz until it answers 503 naming the refusal; returns that answer's body. */
