@@ -75,6 +75,29 @@ public final class ClientProbe {
     }
 
     /**
+     * Bootstrapping worked, so whatever hangs from here on failed after bootstrap. The client's own timeouts
+     * normally say so within seconds, but a send to an advertised address that never answers was once seen to
+     * wait past them (a CI run, ZooKeeper mode, the OUTSIDE listener reached from a container): the parent then
+     * kills the probe, and a kill cannot tell "no metadata" from "metadata, then nowhere to go".
+     */
+    private static void watchAfterBootstrap() {
+        Duration limit = TIMEOUT.multipliedBy(5);
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(limit.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.out.println("PRODUCE_FAILED nothing acknowledged, refused or read back within " + limit.toSeconds()
+                    + " s after bootstrap: the advertised addresses do not answer from here");
+            System.out.flush();
+            Runtime.getRuntime().halt(PRODUCE_FAILED);
+        }, "probe-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
+    /**
      * One record to every partition of the topic, each sent to its leader, then each read back: with the
      * leaders spread over the nodes of a cluster, every node's advertised address is used.
      */
@@ -87,6 +110,7 @@ public final class ClientProbe {
             System.out.println("BOOTSTRAP_FAILED " + bootstrap + ": " + e);
             return BOOTSTRAP_FAILED;
         }
+        watchAfterBootstrap();
         String run = "listener-check-" + UUID.randomUUID();
         Map<TopicPartition, RecordMetadata> written = new TreeMap<>(BY_PARTITION);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(bootstrap))) {

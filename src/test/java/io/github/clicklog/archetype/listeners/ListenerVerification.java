@@ -36,7 +36,7 @@ public final class ListenerVerification {
     private static final String APPS = "apps";
     /** The topic of the verification's own probes; the click topic is left to the apps. */
     private static final String PROBE_TOPIC = "listener-verification";
-    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(40);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(50);
     private static final Duration DOCTOR_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CLICK_TIMEOUT = Duration.ofSeconds(45);
     private static final Pattern EVENT = Pattern.compile("(?m)^EVENT (\\d+) (\\S+)$");
