@@ -15,8 +15,7 @@ def env = ComposeProject.readEnv(project)
 assert env.CLICK_TOPIC_REPLICAS == '3' && env.CLICK_TOPIC_PARTITIONS == '6'
 
 // every problem at once, not just the first; -Dfault=cluster skips the single-node fault tests on purpose
-def problems = generatedAndBuilt(it, properties, false,
-        ['ClickPipelineSmokeIT', 'LocalKafkaBrokerIT', 'ClickTopicReadinessIT', 'LeaderKillFaultIT', 'ConsumerScaleOutFaultIT'] as Set)
+def problems = generatedAndBuilt(it, properties, false, selectedIts(it.resolve('build.properties')))
 
 // The cluster's fault tests (gated with matches = "true|cluster") must have run, none skipped.
 def faultDir = project.resolve('loadtest/src/test/java/com/example/loadtest/fault')

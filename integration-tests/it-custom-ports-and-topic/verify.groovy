@@ -22,6 +22,6 @@ assert env.WEB_PORT == '28080'
 assert env.CLICK_TOPIC == 'movie-clicks'
 
 // every problem at once, not just the first
-def problems = generatedAndBuilt(it, properties, false, ['ClickPipelineSmokeIT'] as Set)
+def problems = generatedAndBuilt(it, properties, false, selectedIts(it.resolve('build.properties')))
 problems += survivingDefaults(project, properties)
 assertNone("project generated with ${properties.asMap()}", problems)

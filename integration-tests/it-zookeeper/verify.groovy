@@ -20,5 +20,5 @@ assert env.KAFKA_IMAGE.startsWith('confluentinc/cp-kafka:7.9.')
 assert !env.containsKey('KAFKA_CLUSTER_ID') : 'KRaft settings have no place in ZooKeeper mode'
 
 // every problem at once, not just the first
-def problems = generatedAndBuilt(it, properties, false, ['ClickPipelineSmokeIT'] as Set)
+def problems = generatedAndBuilt(it, properties, false, selectedIts(it.resolve('build.properties')))
 assertNone("project generated with ${properties.asMap()}", problems)

@@ -71,6 +71,21 @@ public final class GeneratedProjectChecks {
         return problems;
     }
 
+    /** The integration tests an IT's build.properties selects with it.test (comma-separated simple names). */
+    public static Set<String> selectedIts(Path buildProperties) {
+        java.util.Properties properties = new java.util.Properties();
+        try (var in = Files.newBufferedReader(buildProperties)) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String selection = properties.getProperty("it.test", "").strip();
+        if (selection.isEmpty()) {
+            throw new IllegalArgumentException(buildProperties + " selects no integration test (it.test)");
+        }
+        return Set.of(selection.split("\\s*,\\s*"));
+    }
+
     /** Files a user needs right after generation, and what the post-generate script must have done. */
     public static List<String> layout(Path project) {
         List<String> problems = new ArrayList<>();
