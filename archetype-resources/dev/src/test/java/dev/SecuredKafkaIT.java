@@ -354,27 +354,16 @@ class SecuredKafkaIT {
 
     /** Polls /readyz until it answers 200 (each app logs "Kafka accepted the credentials" when it gets there). */
     private void awaitReady(ChildJvm app, URI readyz) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            requireAlive(app);
-            try {
-                HttpResponse<String> response = get(readyz);
-                last = response.statusCode() + " " + response.body();
-                if (response.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(app.name() + " /readyz did not answer 200 within " + WAIT.toSeconds()
-                + " s with the right credentials; last: " + last + "\n" + app.logTail(40));
+        awaitReadyz(app, readyz, 200, "", "answer 200 with the right credentials");
     }
 
     /** Polls /readyz until it answers 503 naming the refusal; returns that answer's body. */
     private String awaitNotReady(ChildJvm app, URI readyz) throws Exception {
+        return awaitReadyz(app, readyz, 503, "refused the credentials", "name the refused credentials");
+    }
+
+    /** Polls /readyz until it answers {@code status} with a body holding {@code text}; returns that body. */
+    private String awaitReadyz(ChildJvm app, URI readyz, int status, String text, String what) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
@@ -382,7 +371,7 @@ class SecuredKafkaIT {
             try {
                 HttpResponse<String> response = get(readyz);
                 last = response.statusCode() + " " + response.body();
-                if (response.statusCode() == 503 && response.body().contains("refused the credentials")) {
+                if (response.statusCode() == status && response.body().contains(text)) {
                     return response.body();
                 }
             } catch (IOException e) {
@@ -390,8 +379,8 @@ class SecuredKafkaIT {
             }
             Thread.sleep(200);
         }
-        throw new AssertionError(app.name() + " /readyz did not name the refused credentials within "
-                + WAIT.toSeconds() + " s; last: " + last + "\n" + app.logTail(40));
+        throw new AssertionError(app.name() + " /readyz did not " + what + " within " + WAIT.toSeconds()
+                + " s; last: " + last + "\n" + app.logTail(40));
     }
 
     private HttpResponse<String> post(int port, String body) throws IOException, InterruptedException {
