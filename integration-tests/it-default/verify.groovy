@@ -25,3 +25,16 @@ assert wrapper.waitFor(180, TimeUnit.SECONDS) : "./mvnw --version did not finish
 assert wrapper.exitValue() == 0 : "./mvnw --version failed: ${output}"
 def wanted = (Files.readString(project.resolve('.mvn/wrapper/maven-wrapper.properties')) =~ /apache-maven\/([^\/]+)\//)[0][1]
 assert output.contains("Apache Maven ${wanted}") : "./mvnw should run the Maven its properties name (${wanted}): ${output}"
+
+// The compose stack's broken variants (unhealthy broker, INSIDE advertised as localhost, published port differing
+// from the advertised one), each through the project's own ComposeStackIT on the images it just built.
+import io.github.clicklog.archetype.stack.ComposeStackVariants
+def stackReport = project.resolve('dev').resolve(COMPOSE_STACK_REPORT)
+if (Files.isRegularFile(stackReport) && Files.readString(stackReport).contains('PASS    docker compose down -v')) {
+    def variantProblems = ComposeStackVariants.verify(project, it.resolve('compose-variants'),
+            System.getProperty('maven.home'), localRepositoryPath.toString())
+    assertNone('compose stack variants', variantProblems)
+} else {
+    // the good stack did not run (no engine outside CI: reported above as SKIPPED), so neither can its variants
+    println 'SKIPPED: the compose stack variants need the stack itself to have run (see ComposeStackIT above)'
+}

@@ -16,20 +16,19 @@ set -uo pipefail
 LOG=${1:-/dev/stderr}
 declare -A interval timeout command due busy began
 log() { echo "$(date +%T.%3N) $*" >> "$LOG"; }
-nanos() { awk -v s="$1" -v d="$2" 'BEGIN { n = s * 1e9; if (n <= 0) n = d * 1e9; printf "%d", n }'; }
+nanos() { awk -v s="$1" -v d="$2" 'BEGIN { n = s * 1e9; if (n <= 0) n = d * 1e9; printf "%.0f", n }'; }
 
-# Kills the processes of a healthcheck still running in a container: processes in the container's PID namespace
-# whose parent is outside it (exec sessions, not the container's own tree) running the healthcheck's command.
+# Kills the processes of a healthcheck still running in a container: processes running the healthcheck's command
+# in the container's PID namespace whose parent is outside it (exec sessions, not the container's own tree).
 kill_check() { # container-id
-  local init ns pid parent
+  local init ns pid parent pattern
   init=$(podman inspect --format '{{.State.Pid}}' "$1" 2>/dev/null) || return
   ns=$(readlink /proc/$init/ns/pid) || return
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    [ "$pid" = "$init" ] && continue
+  pattern=$(printf '%s' "${command[$1]}" | sed 's/[][\\.*^$+?(){}|/]/\\&/g')
+  for pid in $(pgrep -f -- "$pattern"); do
     [ "$(readlink /proc/$pid/ns/pid 2>/dev/null)" = "$ns" ] || continue
     parent=$(awk '{print $4}' /proc/$pid/stat 2>/dev/null) || continue
     [ "$(readlink /proc/$parent/ns/pid 2>/dev/null)" = "$ns" ] && continue
-    [[ "$(tr '\0' ' ' < /proc/$pid/cmdline 2>/dev/null)" == *"${command[$1]}"* ]] || continue
     kill -KILL "$pid" 2>/dev/null && log "${1:0:12}: check still running after its timeout: killed pid $pid"
   done
 }

@@ -381,6 +381,49 @@ public final class GeneratedProjectChecks {
             if (faultTests && className.contains("Fault") && skipped > 0) {
                 problems.add(className + " skipped " + skipped + " of " + tests + " tests although the build ran with -Dfault=true");
             }
+            if (simpleName.equals("ComposeStackIT")) {
+                problems.addAll(composeStack(module.resolve(COMPOSE_STACK_REPORT), skipped > 0));
+            }
+        }
+        return problems;
+    }
+
+    /** Where the generated ComposeStackIT writes each check's result (relative to its module). */
+    public static final String COMPOSE_STACK_REPORT = "target/compose-stack/report.txt";
+    /** The checks ComposeStackIT must have passed, by the start of their report lines. */
+    static final List<String> COMPOSE_STACK_CHECKS = List.of("docker compose build", "docker compose up -d",
+            "every service healthy", "host client through OUTSIDE", "click POSTed to", "service names resolve",
+            "listener doctor in the web container", "OUTSIDE ", "docker compose down -v leaves nothing behind");
+
+    /**
+     * The compose stack test's report: every check passed, none failed. Skipped (no Docker API, no Compose v2.20+)
+     * is a problem under CI=true and a loud line otherwise. The report's lines go to the IT's log: they are the
+     * figures (build time, time to healthy) and each check's result.
+     */
+    public static List<String> composeStack(Path report, boolean skipped) {
+        List<String> problems = new ArrayList<>();
+        boolean ci = "true".equals(System.getenv("CI"));
+        if (!Files.isRegularFile(report)) {
+            return List.of("ComposeStackIT wrote no report (" + report + ")");
+        }
+        List<String> lines = read(report).lines().toList();
+        lines.forEach(line -> System.out.println("[compose-stack] " + line));
+        String skip = lines.stream().filter(line -> line.startsWith("SKIPPED")).findFirst().orElse(null);
+        if (skipped || skip != null) {
+            String why = "ComposeStackIT was skipped: " + (skip == null ? "see its report" : skip);
+            if (ci) {
+                problems.add(why + ". Under CI=true the compose stack must run: .ci/run provisions podman and"
+                        + " Docker Compose v2 (src/test/podman/provision.sh)");
+            } else {
+                System.out.println("SKIPPED (not a failure outside CI): " + why);
+            }
+            return problems;
+        }
+        lines.stream().filter(line -> line.startsWith("FAIL")).forEach(line -> problems.add("ComposeStackIT: " + line));
+        for (String check : COMPOSE_STACK_CHECKS) {
+            if (lines.stream().noneMatch(line -> line.matches("PASS\\s+" + Pattern.quote(check) + ".*"))) {
+                problems.add("ComposeStackIT did not pass '" + check + "' (" + report + ")");
+            }
         }
         return problems;
     }
