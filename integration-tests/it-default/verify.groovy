@@ -32,7 +32,7 @@ import io.github.clicklog.archetype.stack.ComposeStackVariants
 def stackReport = project.resolve('dev').resolve(COMPOSE_STACK_REPORT)
 if (Files.isRegularFile(stackReport) && Files.readString(stackReport).contains('PASS    docker compose down -v')) {
     def variantProblems = ComposeStackVariants.verify(project, it.resolve('compose-variants'),
-            System.getProperty('maven.home'), localRepositoryPath.toString())
+            System.getProperty('maven.home'), localRepositoryPath.toString(), it.parent.resolve('interpolated-settings.xml'))
     assertNone('compose stack variants', variantProblems)
 } else {
     // the good stack did not run (no engine outside CI: reported above as SKIPPED), so neither can its variants

@@ -60,11 +60,11 @@ public final class ComposeStackVariants {
 
     /**
      * Runs every variant on {@code project} (generated with defaults, installed, its ComposeStackIT passed) with the
-     * Maven at {@code mavenHome} and the local repository the IT installed it in (the dev module alone runs, its
-     * sibling modules from there); returns the problems, writes a summary.
+     * Maven at {@code mavenHome}, offline, with the settings and the local repository the IT installed it with (the
+     * dev module alone runs, its sibling modules from there); returns the problems, writes a summary.
      */
-    public static List<String> verify(Path project, Path reportDir, String mavenHome, String localRepository)
-            throws IOException, InterruptedException {
+    public static List<String> verify(Path project, Path reportDir, String mavenHome, String localRepository,
+                                      Path settings) throws IOException, InterruptedException {
         Files.createDirectories(reportDir);
         Path brokerFile = project.resolve("docker-compose.broker.yml");
         String original = Files.readString(brokerFile);
@@ -77,7 +77,7 @@ public final class ComposeStackVariants {
             try {
                 Path log = reportDir.resolve(variant.name().replaceAll("[^a-zA-Z]+", "-") + ".log");
                 Process build = new ProcessBuilder(Path.of(mavenHome, "bin", "mvn").toString(), "-B", "-o",
-                        "-Dmaven.repo.local=" + localRepository, "verify", "-pl", "dev",
+                        "-s", settings.toString(), "-Dmaven.repo.local=" + localRepository, "verify", "-pl", "dev",
                         "-Dtest=NoUnitTestHere", "-Dsurefire.failIfNoSpecifiedTests=false",
                         "-Dit.test=ComposeStackIT", "-Dfailsafe.failIfNoSpecifiedTests=false")
                         .directory(project.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
