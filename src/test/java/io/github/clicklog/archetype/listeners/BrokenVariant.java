@@ -9,11 +9,12 @@ import java.util.regex.Pattern;
  * The classic listener mistakes, each written into a copy of the generated docker-compose.broker.yml as an
  * edit of one line (two for a removed port). The verification must fail on every one of them; each names
  * the check that must catch it. What the listener doctor must tell the user is in {@link ListenerVerification}.
+ * Two of them also break a real compose stack (io.github.clicklog.archetype.stack.ComposeStackVariants).
  *
  * <p>The first five are made to the single broker ({@code kafka}); the last three to one node of a
  * three-node cluster, the mistakes of copying one node's block to the next.
  */
-enum BrokenVariant {
+public enum BrokenVariant {
 
     INSIDE_ADVERTISED_AS_LOCALHOST(1, "INSIDE advertised as localhost (the classic mistake)", Check.CONTAINER_INSIDE,
             edit(null, "KAFKA_ADVERTISED_LISTENERS:", quote("INSIDE://kafka:"), "INSIDE://localhost:")),
@@ -85,7 +86,7 @@ enum BrokenVariant {
      * The compose file with this mistake in it. Fails when a line to edit is not there exactly once: then
      * the generated file has changed and the variant must follow it, or it would silently test nothing.
      */
-    String applyTo(String compose, int otherPort) {
+    public String applyTo(String compose, int otherPort) {
         List<String> lines = new ArrayList<>(List.of(compose.split("\n", -1)));
         for (Edit edit : edits) {
             int[] block = block(lines, edit.service());

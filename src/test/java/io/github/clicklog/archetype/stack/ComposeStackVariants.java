@@ -1,6 +1,7 @@
 package io.github.clicklog.archetype.stack;
 
 import io.github.clicklog.archetype.GeneratedProjectChecks;
+import io.github.clicklog.archetype.listeners.BrokenVariant;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,6 +38,9 @@ public final class ComposeStackVariants {
 
     private static final Pattern FAILED_AFTER = Pattern.compile("failed after ([0-9.]+) s");
 
+    /** The host port the published-port variant publishes the broker's OUTSIDE port on instead. */
+    private static final int OTHER_HOST_PORT = 19092;
+
     private static final Pattern KAFKA_HEALTHCHECK = Pattern.compile(
             "(?m)^( +)test: \\[\"CMD-SHELL\", \"[^\"]*kafka-broker-api-versions[^\\n]*\\n(?:\\1[a-z_]+: [^\\n]*\\n){4}");
 
@@ -46,13 +50,12 @@ public final class ComposeStackVariants {
                             + m.group(1) + "interval: 3s\n" + m.group(1) + "timeout: 2s\n" + m.group(1) + "retries: 3\n"
                             + m.group(1) + "start_period: 5s\n"),
                     "docker compose up -d", List.of("unhealthy"), 60),
+            // the same edits as the network-namespace proof's variants
             new Variant("INSIDE advertised as localhost",
-                    file -> replaceOnce(file, Pattern.compile("(KAFKA_ADVERTISED_LISTENERS: INSIDE://)kafka(:)"),
-                            m -> m.group(1) + "localhost" + m.group(2)),
+                    file -> BrokenVariant.INSIDE_ADVERTISED_AS_LOCALHOST.applyTo(file, 0),
                     "docker compose up -d", List.of("DOCTOR", "INSIDE is advertised as localhost"), 0),
             new Variant("published port differs from the advertised one",
-                    file -> replaceOnce(file, Pattern.compile("(\"\\$\\{KAFKA_OUTSIDE_BIND:-127\\.0\\.0\\.1\\}:)\\$\\{KAFKA_OUTSIDE_PORT\\}(:)"),
-                            m -> m.group(1) + "19092" + m.group(2)),
+                    file -> BrokenVariant.PUBLISHED_PORT_DIFFERS.applyTo(file, OTHER_HOST_PORT),
                     "host client through OUTSIDE", List.of("DOCTOR", "published"), 0));
 
     private ComposeStackVariants() {
