@@ -378,6 +378,10 @@ public final class GeneratedProjectChecks {
                 problems.add(className + " skipped " + skipped + " of " + tests + " tests under CI=true: the real-browser"
                         + " test must run there (apt-get install chromium chromium-driver)");
             }
+            if (className.contains("TrackerQueue") && skipped > 0 && "true".equals(System.getenv("CI"))) {
+                problems.add(className + " skipped " + skipped + " of " + tests + " tests under CI=true: the tracker's"
+                        + " queue test must run there (apt-get install nodejs)");
+            }
             if (faultTests && className.contains("Fault") && skipped > 0) {
                 problems.add(className + " skipped " + skipped + " of " + tests + " tests although the build ran with -Dfault=true");
             }
