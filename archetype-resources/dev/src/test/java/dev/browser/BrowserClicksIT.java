@@ -7,15 +7,19 @@ import ${package}.consumer.StoredClick;
 import ${package}.dev.BrokerSettings;
 import ${package}.dev.LocalKafkaBroker;
 import ${package}.doctor.BootstrapServers;
+import ${package}.shared.ClickJson;
 import ${package}.shared.ClickTopic;
 import ${package}.web.AllowedOrigins;
 import ${package}.web.WebProducerApp;
 import ${package}.web.WebProducerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.openqa.selenium.By;
 
 import java.net.URI;
@@ -31,6 +35,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,9 +43,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Clicks from a real browser on another origin, through the whole pipeline: headless Chromium loads pages from the
- * test's own site ({@code http://localhost:<site port>}, the one allowed origin), which send clicks to the web
+ * test's own site ({@code http://localhost:<site port>}, an allowed origin), which send clicks to the web
  * producer ({@code http://localhost:<web port>}) with the tracker script, a JSON {@code fetch} or an untyped beacon;
- * a real broker; the consumer and its files. Every case ends by counting what the sink holds.
+ * a real broker; the consumer and its files. Every case ends by counting what the sink holds. Pages on
+ * {@code http://shop.example.test:<site port>} (Chromium resolves the name to this machine) are allowed by the
+ * wildcard {@code http://*.example.test:<site port>}; a look-alike, {@code shop.example-test.net}, is not.
  *
  * <p>Counts are final once a marker is stored: the test waits for the page's clicks (or, where none may arrive, for
  * the web producer to have refused them), then posts its own click with the page's session id; a session's clicks
@@ -52,6 +59,12 @@ class BrowserClicksIT {
     private static final String TOPIC = ClickTopic.DEFAULT;
     private static final Duration SINK_WAIT = Duration.ofSeconds(30);
     private static final int CLICKS = 20;
+    /** Runs of each retry case; {@code -Dbrowser.retryRuns=30} repeats them to look for a rare failure. */
+    private static final int RETRY_RUNS = Integer.getInteger("browser.retryRuns", 1);
+    /** Pages on its subdomains are allowed by a wildcard origin; Chromium resolves them to this machine. */
+    private static final String WILDCARD_DOMAIN = "example.test";
+    /** Ends with the same letters as WILDCARD_DOMAIN but is not under it. */
+    private static final String LOOK_ALIKE_DOMAIN = "example-test.net";
     /**
      * Logs the events that make the tracker send its queue as a beacon (the page hidden or left), so that a retry
      * test that fails says whether one came in between.
@@ -76,7 +89,8 @@ class BrowserClicksIT {
 
     @BeforeAll
     static void start() throws Exception {
-        browser = HeadlessChromium.startOrSkip();
+        browser = HeadlessChromium.startOrSkip("--host-resolver-rules=MAP *." + WILDCARD_DOMAIN + " 127.0.0.1, MAP *."
+                + LOOK_ALIKE_DOMAIN + " 127.0.0.1");
         broker = LocalKafkaBroker.start(BrokerSettings.forTests(workDir.resolve("kafka")));
         broker.createClickTopics(TOPIC);
         BootstrapServers bootstrap = new BootstrapServers(broker.bootstrapServers(), "the browser test's broker");
@@ -86,10 +100,11 @@ class BrowserClicksIT {
         site = new SiteServer();
         siteOrigin = "http://localhost:" + site.port();
         web = WebProducerApp.start(new WebProducerConfig(bootstrap, TOPIC, 0, Map.of())
-                .withAllowedOrigins(AllowedOrigins.parse(siteOrigin)));
+                .withAllowedOrigins(AllowedOrigins.parse(siteOrigin + ",http://*." + WILDCARD_DOMAIN + ":" + site.port())));
         collector = "http://localhost:" + web.port();
         site.relayTo(URI.create(collector));
-        System.out.printf("BrowserClicksIT: site %s, web producer %s (allows %s)%n", siteOrigin, collector, siteOrigin);
+        System.out.printf("BrowserClicksIT: site %s, web producer %s (allows %s and http://*.%s:%d)%n", siteOrigin,
+                collector, siteOrigin, WILDCARD_DOMAIN, site.port());
     }
 
     @AfterAll
@@ -206,55 +221,122 @@ class BrowserClicksIT {
                 "the demo's click, once");
     }
 
-    @Test
-    void the_tracker_sends_again_what_was_not_answered_and_each_click_is_stored_once(TestInfo test) throws Exception {
-        // 1. The first request reaches the collector and is stored, but its answer is lost on the way back.
+    @TestFactory
+    Stream<DynamicTest> the_tracker_sends_again_what_was_not_answered_and_each_click_is_stored_once() {
+        return IntStream.rangeClosed(1, RETRY_RUNS).boxed().flatMap(n -> Stream.of(
+                DynamicTest.dynamicTest("an answer lost on the way back (run " + n + " of " + RETRY_RUNS + ")",
+                        () -> lostAnswer(n)),
+                DynamicTest.dynamicTest("a 503 with Retry-After: 1 (run " + n + " of " + RETRY_RUNS + ")",
+                        () -> busy(n))));
+    }
+
+    /** The first request reaches the collector and is stored, but its answer is lost on the way back. */
+    private void lostAnswer(int n) throws Exception {
         String lost = run("lost");
         long repeatsBefore = consumer.repeatedCount();
-        site.planRelay(n -> n == 1 ? SiteServer.Relay.FORWARD_THEN_DROP_THE_ANSWER : SiteServer.Relay.FORWARD);
-        site.page("/lost.html", trackerPage(lost, "data-endpoint=\"" + siteOrigin + "/relay/api/clicks\""
-                + " data-batch-size=\"5\" data-flush-ms=\"60000\"", PAGE_EVENTS));
+        site.planRelay(post -> post == 1 ? SiteServer.Relay.FORWARD_THEN_DROP_THE_ANSWER : SiteServer.Relay.FORWARD);
+        site.page("/lost.html", promisePage(lost, "data-endpoint=\"" + siteOrigin + "/relay/api/clicks\""
+                + " data-batch-size=\"5\" data-flush-ms=\"60000\""));
         browser.driver().get(siteOrigin + "/lost.html");
         clickItems(5);
-        awaitTrue(() -> site.relayed().size() == 2 && pending() == 0,
-                () -> "the tracker sends the batch a second time and is answered (relayed " + site.relayed().size()
-                        + " POSTs; " + pending() + " clicks pending)");
-        String session = trackerSession();
-        List<SiteServer.RelayedPost> lostPosts = site.relayed();
-        assertEquals(clientEventIds(lostPosts.get(0).body()), clientEventIds(lostPosts.get(1).body()),
-                "the retry carries the same clientEventIds");
-        assertStoredOnce(lost, session, 5);
-        long repeats = consumer.repeatedCount() - repeatsBefore;
 
-        // 2. A 503 with Retry-After: 1; the tracker waits at least that long, then sends the same clicks again.
+        Map<String, String> results = awaitSettled(lost, 5);
+        String session = trackerSession();
+        List<SiteServer.RelayedPost> posts = site.relayed();
+        browser.screenshot("lost-answer-" + n);
+        assertEquals(2, posts.size(), "POSTs: the batch, then the same again once its answer was lost");
+        assertEquals(clientEventIds(posts.get(0).body()), clientEventIds(posts.get(1).body()),
+                "the retry carries the same clientEventIds");
+        assertAllAccepted(results);
+        assertEquals(0, pending(), "clicks pending once every promise settled");
+        assertStoredOnce(lost, session, 5);
+        assertEquals(5, consumer.repeatedCount() - repeatsBefore, "the consumer left out the five copies");
+    }
+
+    /** A 503 with Retry-After: 1: the tracker waits at least that long, then sends the same clicks again. */
+    private void busy(int n) throws Exception {
         String busy = run("busy");
-        site.planRelay(n -> n == 1 ? SiteServer.Relay.ANSWER_503 : SiteServer.Relay.FORWARD);
-        site.page("/busy.html", trackerPage(busy, "data-endpoint=\"" + siteOrigin + "/relay/api/clicks\""
-                + " data-batch-size=\"5\" data-flush-ms=\"60000\"", PAGE_EVENTS));
+        site.planRelay(post -> post == 1 ? SiteServer.Relay.ANSWER_503 : SiteServer.Relay.FORWARD);
+        site.page("/busy.html", promisePage(busy, "data-endpoint=\"" + siteOrigin + "/relay/api/clicks\""
+                + " data-batch-size=\"5\" data-flush-ms=\"60000\""));
         browser.driver().get(siteOrigin + "/busy.html");
         clickItems(5);
-        awaitTrue(() -> site.relayed().size() == 2 && pending() == 0,
-                () -> "the tracker sends the batch again after the 503 (relayed " + site.relayed().size()
-                        + " POSTs; " + pending() + " clicks pending)");
-        List<SiteServer.RelayedPost> busyPosts = site.relayed();
-        double waited = (busyPosts.get(1).nanoTime() - busyPosts.get(0).nanoTime()) / 1e9;
-        screenshot(test);
+
+        Map<String, String> results = awaitSettled(busy, 5);
+        String session = trackerSession();
+        List<SiteServer.RelayedPost> posts = site.relayed();
+        browser.screenshot("busy-" + n);
+        assertEquals(2, posts.size(), "POSTs: the batch, then the same again after the 503");
+        double waited = (posts.get(1).nanoTime() - posts.get(0).nanoTime()) / 1e9;
         assertTrue(waited >= 1.0, "the tracker waited " + waited + " s; Retry-After said 1 s");
-        assertEquals(clientEventIds(busyPosts.get(0).body()), clientEventIds(busyPosts.get(1).body()));
+        assertEquals(clientEventIds(posts.get(0).body()), clientEventIds(posts.get(1).body()),
+                "the retry carries the same clientEventIds");
+        assertAllAccepted(results);
+        assertEquals(0, pending(), "clicks pending once every promise settled");
         assertStoredOnce(busy, session, 5);
-        System.out.printf("BrowserClicksIT: lost answer: 5 clicks sent twice, stored once, %d repeats left out by"
-                + " the consumer; 503: sent again after %.2f s (Retry-After 1 s), stored once%n", repeats, waited);
-        assertEquals(5, repeats, "the consumer left out the five copies");
+        System.out.printf("BrowserClicksIT: 503: sent again after %.2f s (Retry-After 1 s), stored once%n", waited);
+    }
+
+    @Test
+    void a_page_on_a_subdomain_that_a_wildcard_allows_stores_its_clicks(TestInfo test) throws Exception {
+        String run = run("wildcard");
+        // Chromium resolves every *.example.test to 127.0.0.1 (see start()): another origin, the same site server.
+        site.page("/wildcard.html", promisePage(run, "data-flush-ms=\"50\""));
+        browser.driver().get("http://shop." + WILDCARD_DOMAIN + ":" + site.port() + "/wildcard.html");
+        clickItems(5);
+
+        Map<String, String> results = awaitSettled(run, 5);
+        String session = trackerSession();
+        screenshot(test);
+
+        assertAllAccepted(results);
+        assertStoredOnce(run, session, 5);
+    }
+
+    @Test
+    void a_page_on_a_look_alike_of_the_wildcard_domain_stores_nothing(TestInfo test) throws Exception {
+        String run = run("lookalike");
+        double refusedBefore = webMetric("web_requests_rejected_total{reason=\"origin_not_allowed\"}");
+        site.page("/lookalike.html", promisePage(run, "data-flush-ms=\"50\" data-max-attempts=\"1\""));
+        // example-test.net is not under example.test: the label boundary matters, not the letters.
+        browser.driver().get("http://shop." + LOOK_ALIKE_DOMAIN + ":" + site.port() + "/lookalike.html");
+        clickItems(5);
+
+        Map<String, String> results = awaitSettled(run, 5);
+        String session = trackerSession();
+        awaitTrue(() -> webMetric("web_requests_rejected_total{reason=\"origin_not_allowed\"}") > refusedBefore,
+                "the web producer refuses the look-alike's request (403)");
+        screenshot(test);
+
+        assertEquals(Set.of("failed"), Set.copyOf(results.values()), "the tracker cannot read a refused answer\n"
+                + browser.console());
+        assertStoredOnce(run, session, 0);
     }
 
     // ---- pages -------------------------------------------------------------------------------------------------
 
     /** A page of the site with the tracker script and CLICKS (or fewer) buttons tracked by their data attribute. */
     private String trackerPage(String run, String trackerAttributes, String more) {
+        return trackerPage(run, trackerAttributes, more, "data-clicklog-item");
+    }
+
+    private String trackerPage(String run, String trackerAttributes, String more, String buttonAttribute) {
         return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>" + run + "</title>"
                 + "<script src=\"" + collector + "/clicklog.js\" " + trackerAttributes + "></script></head><body>"
-                + "<h1>A site on another origin</h1>" + buttons(run, "data-clicklog-item")
+                + "<h1>A site on another origin</h1>" + buttons(run, buttonAttribute)
                 + "<p id=\"result\"></p>" + more + "</body></html>";
+    }
+
+    /**
+     * A tracker page whose buttons go through {@code clicklog.track}, each click's result kept in
+     * {@code window.settled} by item: a click whose promise never settles is named, not just missing from a count.
+     */
+    private String promisePage(String run, String trackerAttributes) {
+        return trackerPage(run, trackerAttributes, PAGE_EVENTS + "<script>window.settled = {};"
+                + "document.addEventListener('click', event => {"
+                + "  const item = event.target.getAttribute && event.target.getAttribute('data-item');"
+                + "  if (item) { clicklog.track({itemId: item}).then(result => { settled[item] = result.status; }); }"
+                + "});</script>", "data-item");
     }
 
     /** A page whose own script collects the clicks of its buttons in {@code clicks}, then does {@code send}. */
@@ -350,6 +432,47 @@ class BrowserClicksIT {
             Thread.sleep(100);
         }
         return fail("the marker click of session " + session + " did not reach the sink within " + SINK_WAIT);
+    }
+
+    /**
+     * Waits until the promise of each of the first {@code count} clicks of a {@link #promisePage} settled, and returns
+     * each item's status. A click that never settles fails the test with its item and its clientEventId.
+     */
+    private static Map<String, String> awaitSettled(String run, int count) throws Exception {
+        List<String> items = IntStream.rangeClosed(1, count).mapToObj(i -> run + "-" + i).toList();
+        long deadline = System.nanoTime() + SINK_WAIT.toNanos();
+        Map<String, String> settled = Map.of();
+        while (System.nanoTime() < deadline) {
+            settled = settled();
+            if (settled.keySet().containsAll(items)) {
+                return new TreeMap<>(settled);
+            }
+            Thread.sleep(100);
+        }
+        Map<String, String> sentIds = new TreeMap<>();
+        for (SiteServer.RelayedPost post : site.relayed()) {
+            for (JsonNode click : ClickJson.mapper().readTree(post.body())) {
+                sentIds.put(click.path("itemId").asText(), click.path("clientEventId").asText());
+            }
+        }
+        Set<String> settledItems = settled.keySet();
+        List<String> unsettled = items.stream().filter(item -> !settledItems.contains(item))
+                .map(item -> item + " (clientEventId " + sentIds.getOrDefault(item, "never sent through the relay")
+                        + ")").toList();
+        return fail("not within " + SINK_WAIT + ", the promises of " + unsettled + " did not settle (" + pending()
+                + " pending; settled: " + settled + "; relayed " + site.relayed().size() + " POSTs)\n"
+                + browser.console());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> settled() {
+        Object settled = browser.script("return window.settled");
+        return settled instanceof Map<?, ?> map ? (Map<String, String>) map : Map.of();
+    }
+
+    private static void assertAllAccepted(Map<String, String> results) {
+        assertEquals(Set.of("accepted"), Set.copyOf(results.values()), "each click's promise: " + results + "\n"
+                + browser.console());
     }
 
     private static List<String> clientEventIds(String body) {

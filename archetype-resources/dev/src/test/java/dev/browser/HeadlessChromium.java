@@ -46,8 +46,12 @@ final class HeadlessChromium implements AutoCloseable {
         this.driver = driver;
     }
 
-    /** Starts the browser, or skips (fails under CI) the calling test class when there is none. */
-    static HeadlessChromium startOrSkip() {
+    /**
+     * Starts the browser, or skips (fails under CI) the calling test class when there is none.
+     *
+     * @param arguments more command-line switches for Chromium
+     */
+    static HeadlessChromium startOrSkip(String... arguments) {
         Optional<String> binary = find("browser.binary", BINARIES);
         Optional<String> driverPath = find("browser.driver", DRIVERS);
         if (binary.isEmpty() || driverPath.isEmpty()) {
@@ -73,6 +77,7 @@ final class HeadlessChromium implements AutoCloseable {
         // --no-sandbox: Chromium refuses to run as root with its sandbox (CI runs as root). --disable-dev-shm-usage:
         // a container's /dev/shm is 64 MB by default, too small for a renderer.
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900");
+        options.addArguments(arguments);
         options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
