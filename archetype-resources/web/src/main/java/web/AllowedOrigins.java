@@ -3,6 +3,7 @@ package ${package}.web;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,12 +38,14 @@ public final class AllowedOrigins {
 
     /** What an answer to a request without a foreign origin carries: it differs by origin, so caches must know. */
     private static final Map<String, String> VARY_ONLY = Map.of("Vary", "Origin");
+    /** What {@code *} gives every foreign origin. */
+    private static final Map<String, String> ANY_ORIGIN = cors("*", false);
 
     private final Set<String> origins;
     private final boolean anyOrigin;
 
     private AllowedOrigins(Set<String> origins, boolean anyOrigin) {
-        this.origins = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(origins));
+        this.origins = Collections.unmodifiableSet(new LinkedHashSet<>(origins));
         this.anyOrigin = anyOrigin;
     }
 
@@ -113,24 +116,46 @@ public final class AllowedOrigins {
      */
     Map<String, String> headersFor(WebRequest request) throws RejectedRequest {
         String origin = request.header("Origin");
-        if (origin == null || sameOrigin(origin, request.header("Host"))) {
-            return VARY_ONLY;
+        Map<String, String> cors = corsHeaders(origin, request.header("Host"));
+        if (!cors.isEmpty()) {
+            return cors;
         }
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Vary", "Origin");
-        if (anyOrigin) {
-            headers.put("Access-Control-Allow-Origin", "*");
-        } else if (origins.contains(origin.toLowerCase(Locale.ROOT))) {
-            headers.put("Access-Control-Allow-Origin", origin);
-            headers.put("Access-Control-Allow-Credentials", "true");
-        } else {
+        if (origin != null && !sameOrigin(origin, request.header("Host"))) {
             throw new RejectedRequest("origin_not_allowed", HttpAnswer.error(403, "pages of the origin "
                     + printable(origin) + " may not send clicks to this collector: its operator lists the origins that"
                     + " may in " + VARIABLE).withHeader("Vary", "Origin"));
         }
+        return VARY_ONLY;
+    }
+
+    /**
+     * The CORS headers that let a page of {@code origin} read an answer; empty when there are none to give: no
+     * origin, a page of this server, or an origin that is not allowed. Never throws: the connection also uses it
+     * for the errors it writes before any route ran, where a refused origin keeps its 4xx.
+     *
+     * @param origin the request's {@code Origin}; null without one
+     * @param host   the request's {@code Host}; null without one
+     */
+    Map<String, String> corsHeaders(String origin, String host) {
+        if (origin == null || sameOrigin(origin, host)) {
+            return Map.of();
+        }
+        if (anyOrigin) {
+            return ANY_ORIGIN;
+        }
+        return origins.contains(origin.toLowerCase(Locale.ROOT)) ? cors(origin, true) : Map.of();
+    }
+
+    private static Map<String, String> cors(String allowOrigin, boolean credentials) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Vary", "Origin");
+        headers.put("Access-Control-Allow-Origin", allowOrigin);
+        if (credentials) {
+            headers.put("Access-Control-Allow-Credentials", "true");
+        }
         // Without this, a page cannot read how long to wait before it sends again after a 503.
         headers.put("Access-Control-Expose-Headers", "Retry-After");
-        return headers;
+        return Collections.unmodifiableMap(headers);
     }
 
     /** The answer to a CORS preflight ({@code OPTIONS}): 204 with what the browser may send, or 403. */
