@@ -193,13 +193,18 @@ class ClicklogProperties {
             return entries.size() == 1 ? null : "* already allows every origin: give either * alone or a list of origins ${example}"
         }
         for (String entry : entries) {
-            def match = entry =~ /^(http|https):\/\/([^:\/?#]+)(?::([0-9]{1,5}))?$/
-            if (!match.matches() || !validHost(match.group(2))
-                    || (match.group(3) != null && (Integer.parseInt(match.group(3)) < 1 || Integer.parseInt(match.group(3)) > 65535))) {
+            if (!isOrigin(entry)) {
                 return "'${entry}' is not an origin: scheme://host[:port] with http or https and no path, not even a trailing / ${example}"
             }
         }
         return null
+    }
+
+    /** scheme://host[:port] with http or https (in any case, as browsers and the web producer read it), no path. */
+    static boolean isOrigin(String entry) {
+        def match = entry =~ /^(?i)(http|https):\/\/([^:\/?#]+)(?::([0-9]{1,5}))?$/
+        return match.matches() && validHost(match.group(2))
+                && (match.group(3) == null || (Integer.parseInt(match.group(3)) >= 1 && Integer.parseInt(match.group(3)) <= 65535))
     }
 
     static boolean validHost(String host) {

@@ -58,6 +58,7 @@ class PropertyValidationTest {
         assertEquals(List.of(), problemsWith("allowedOrigins", "*"));
         assertEquals(List.of(), problemsWith("allowedOrigins", "https://www.example.com, http://localhost:3000,"
                 + "http://10.0.0.7:8080"));
+        assertEquals(List.of(), problemsWith("allowedOrigins", "HTTPS://WWW.Example.com"), "the web producer reads it so");
     }
 
     @ParameterizedTest(name = "{0}={1}")
