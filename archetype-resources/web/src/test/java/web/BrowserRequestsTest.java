@@ -190,6 +190,87 @@ class BrowserRequestsTest {
     }
 
     @Test
+    void a_subdomain_pattern_allows_subdomains_at_any_depth_like_a_listed_origin() throws Exception {
+        start("https://*.example.com");
+
+        for (String origin : List.of("https://shop.example.com", "https://eu.shop.example.com")) {
+            HttpResponse<String> preflight = send(HttpRequest.newBuilder(uri("/api/clicks"))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", origin)
+                    .header("Access-Control-Request-Method", "POST"));
+            HttpResponse<String> click = post(CLICK, origin);
+
+            assertEquals(204, preflight.statusCode(), origin);
+            assertEquals(202, click.statusCode(), click.body());
+            for (HttpResponse<String> answer : List.of(preflight, click)) {
+                assertEquals(origin, header(answer, "Access-Control-Allow-Origin"));
+                assertEquals("true", header(answer, "Access-Control-Allow-Credentials"));
+                assertEquals("Origin", header(answer, "Vary"));
+            }
+        }
+        assertEquals(2, publisher.published().size());
+    }
+
+    @Test
+    void a_subdomain_pattern_refuses_the_domain_itself_look_alikes_and_other_schemes_or_ports() throws Exception {
+        start("https://*.example.com");
+        List<String> refused = List.of("https://example.com", "https://evil-example.com", "https://xexample.com",
+                "https://example.com.evil.net", "http://shop.example.com", "https://shop.example.com:8443");
+
+        for (String origin : refused) {
+            HttpResponse<String> answer = post(CLICK, origin);
+
+            assertEquals(403, answer.statusCode(), origin + ": " + answer.body());
+            assertTrue(answer.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), origin);
+        }
+        assertTrue(publisher.published().isEmpty());
+        assertEquals(refused.size(), metric("web_requests_rejected_total{reason=\"origin_not_allowed\"}"));
+    }
+
+    @Test
+    void a_subdomain_pattern_with_a_port_allows_that_port_only_beside_listed_origins() throws Exception {
+        start("https://www.example.org, http://*.example.test:8080");
+
+        for (String origin : List.of("https://www.example.org", "http://shop.example.test:8080",
+                "http://EU.Shop.example.test:8080")) {
+            HttpResponse<String> answer = post(CLICK, origin);
+            assertEquals(202, answer.statusCode(), origin + ": " + answer.body());
+            assertEquals(origin, header(answer, "Access-Control-Allow-Origin"), "the page's own origin, as sent");
+        }
+        for (String origin : List.of("http://shop.example.test", "http://shop.example.test:8081",
+                "https://shop.example.test:8080")) {
+            assertEquals(403, post(CLICK, origin).statusCode(), origin);
+        }
+        assertEquals(3, publisher.published().size());
+    }
+
+    @Test
+    void subdomain_patterns_are_checked_when_the_app_starts() {
+        String[][] refused = {
+                {"https://*example.com", "* may only be the whole leftmost label"},
+                {"https://a.*.example.com", "* may only be the whole leftmost label"},
+                {"https://*.*.example.com", "* may only be the whole leftmost label"},
+                {"https://sh*p.example.com", "* may only be the whole leftmost label"},
+                {"https://*.com", "at least two labels: *.com would allow every site under .com"},
+                {"http://*.0.0.1", "not an IP address"},
+                {"https://*.example.com/", "no path, not even a trailing /"},
+                {"*.example.com", "write scheme://*.domain[:port]"},
+        };
+        for (String[] bad : refused) {
+            Map<String, String> environment = Map.of(AllowedOrigins.VARIABLE, "https://www.example.com," + bad[0]);
+            String message = assertThrows(IllegalArgumentException.class,
+                    () -> WebProducerConfig.resolve(environment), bad[0]).getMessage();
+            assertTrue(message.startsWith(AllowedOrigins.VARIABLE + " entry '" + bad[0] + "'"), message);
+            assertTrue(message.contains(bad[1]), message);
+            assertTrue(message.contains("for example https://*.example.com"), message);
+        }
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AllowedOrigins.parse("*,https://*.example.com"))
+                .getMessage().contains("* already allows every origin"));
+        assertEquals("https://*.example.com,http://*.example.test:8080,https://example.com", AllowedOrigins.parse(
+                "HTTPS://*.Example.COM:443, http://*.example.test:8080, https://example.com").toString());
+    }
+
+    @Test
     void a_413_for_a_declared_body_over_the_limit_carries_cors_headers_for_an_allowed_origin_only() throws Exception {
         start(SITE);
         String request = "POST /api/clicks HTTP/1.1\r\nHost: test\r\n%sContent-Type: text/plain\r\n"
