@@ -180,8 +180,9 @@ class ClicklogProperties {
     }
 
     /**
-     * Null if the value is * or a comma-separated list of origins as browsers send them, scheme://host[:port]
-     * (the web producer reads CLICK_ALLOWED_ORIGINS with the same rule, in AllowedOrigins).
+     * Null if the value is * or a comma-separated list of origins as browsers send them, scheme://host[:port], and
+     * subdomain patterns, scheme://*.domain[:port] (the web producer reads CLICK_ALLOWED_ORIGINS with the same rules,
+     * in AllowedOrigins).
      */
     static String originsProblem(String value) {
         String example = "(for example -DallowedOrigins=https://www.example.com,http://localhost:8080, or * for any origin)"
@@ -193,13 +194,56 @@ class ClicklogProperties {
             return entries.size() == 1 ? null : "* already allows every origin: give either * alone or a list of origins ${example}"
         }
         for (String entry : entries) {
-            def match = entry =~ /^(http|https):\/\/([^:\/?#]+)(?::([0-9]{1,5}))?$/
-            if (!match.matches() || !validHost(match.group(2))
-                    || (match.group(3) != null && (Integer.parseInt(match.group(3)) < 1 || Integer.parseInt(match.group(3)) > 65535))) {
+            if (entry.contains('*')) {
+                String problem = subdomainPatternProblem(entry)
+                if (problem != null) {
+                    return problem
+                }
+                continue
+            }
+            if (!isOrigin(entry)) {
                 return "'${entry}' is not an origin: scheme://host[:port] with http or https and no path, not even a trailing / ${example}"
             }
         }
         return null
+    }
+
+    /**
+     * Null if the entry is scheme://*.domain[:port]: * is the whole leftmost label, once, and the domain after it
+     * has at least two labels (*.com would allow a whole top-level domain) and is not an IP address.
+     */
+    static String subdomainPatternProblem(String entry) {
+        String example = "(for example -DallowedOrigins=https://*.example.com,https://example.com: the pattern allows https://shop.example.com and https://eu.shop.example.com, the second entry the domain itself)"
+        String shape = "'${entry}' is not a subdomain pattern: scheme://*.domain[:port] with http or https and no path, not even a trailing / ${example}"
+        int schemeEnd = entry.indexOf('://')
+        if (schemeEnd < 0) {
+            return shape
+        }
+        String afterScheme = entry.substring(schemeEnd + 3)
+        if (!afterScheme.startsWith('*.') || afterScheme.indexOf('*', 1) >= 0) {
+            return "'${entry}' is not a subdomain pattern: * may only be the whole leftmost label, once, followed by a dot ${example}"
+        }
+        String domainAndPort = afterScheme.substring(2)
+        String domain = domainAndPort.split('[:/?]', 2)[0]
+        // Browsers read a host whose last label is a number as an IPv4 address; IPv6 ones are in brackets.
+        if (domain.startsWith('[') || domain.substring(domain.lastIndexOf('.') + 1) ==~ /[0-9]+/) {
+            return "'${entry}' is not a subdomain pattern: after *. comes a domain name, not an IP address (list such origins one by one) ${example}"
+        }
+        if (!isOrigin(entry.substring(0, schemeEnd + 3) + domainAndPort)) {
+            return shape
+        }
+        String host = domain.toLowerCase(Locale.ROOT)
+        if (host.split('\\.').length < 2) {
+            return "'${entry}' is not a subdomain pattern: after *. comes a domain of at least two labels: *.${host} would allow every site under .${host} ${example}"
+        }
+        return null
+    }
+
+    /** scheme://host[:port] with http or https (in any case, as browsers and the web producer read it), no path. */
+    static boolean isOrigin(String entry) {
+        def match = entry =~ /^(?i)(http|https):\/\/([^:\/?#]+)(?::([0-9]{1,5}))?$/
+        return match.matches() && validHost(match.group(2))
+                && (match.group(3) == null || (Integer.parseInt(match.group(3)) >= 1 && Integer.parseInt(match.group(3)) <= 65535))
     }
 
     static boolean validHost(String host) {

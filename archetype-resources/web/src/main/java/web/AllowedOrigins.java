@@ -3,16 +3,19 @@ package ${package}.web;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Which web origins may post clicks from a browser: the CORS allowlist, from {@value #VARIABLE}
- * (comma-separated origins such as {@code https://www.example.com,https://shop.example.com}, or {@code *}).
+ * (comma-separated origins such as {@code https://www.example.com,https://shop.example.com}, subdomain patterns
+ * such as {@code https://*.example.com}, or {@code *}).
  *
  * <ul>
  *   <li>A request without {@code Origin} is not from a page (curl, a server, a test) and is let through: CORS
@@ -22,6 +25,11 @@ import java.util.Set;
  *   <li>A listed origin is echoed in {@code Access-Control-Allow-Origin}, with {@code Vary: Origin} (caches must
  *       not hand one origin's answer to another) and {@code Access-Control-Allow-Credentials: true}, because
  *       {@code navigator.sendBeacon} always sends credentialed requests.</li>
+ *   <li>A subdomain pattern {@code scheme://*.domain[:port]} allows the origins of that scheme and port (no port:
+ *       the scheme's default, as for a listed origin) whose host ends in {@code .domain} with at least one label
+ *       before it, at any depth: {@code https://*.example.com} allows {@code https://shop.example.com} and
+ *       {@code https://eu.shop.example.com}, not {@code https://example.com} (list it as well) nor
+ *       {@code https://evil-example.com}. A match is answered like a listed origin.</li>
  *   <li>{@code *} allows every origin, but only when configured explicitly, and then without credentials (the
  *       CORS rules forbid both together): string beacons still arrive, typed JSON beacons do not.</li>
  *   <li>Any other origin gets 403 and nothing it sent reaches the topic.</li>
@@ -37,12 +45,21 @@ public final class AllowedOrigins {
 
     /** What an answer to a request without a foreign origin carries: it differs by origin, so caches must know. */
     private static final Map<String, String> VARY_ONLY = Map.of("Vary", "Origin");
+    /** What {@code *} gives every foreign origin. */
+    private static final Map<String, String> ANY_ORIGIN = cors("*", false);
 
+    /** Listed origins, normalized: looked up at once, since most requests come from one of them. */
     private final Set<String> origins;
+    private final List<SubdomainPattern> subdomains;
+    /** Origins and patterns in the order given, for {@link #toString()}. */
+    private final List<String> configured;
     private final boolean anyOrigin;
 
-    private AllowedOrigins(Set<String> origins, boolean anyOrigin) {
-        this.origins = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(origins));
+    private AllowedOrigins(Set<String> origins, List<SubdomainPattern> subdomains, List<String> configured,
+                           boolean anyOrigin) {
+        this.origins = Collections.unmodifiableSet(new LinkedHashSet<>(origins));
+        this.subdomains = List.copyOf(subdomains);
+        this.configured = List.copyOf(configured);
         this.anyOrigin = anyOrigin;
     }
 
@@ -53,20 +70,29 @@ public final class AllowedOrigins {
                     + " comma-separated (for example https://www.example.com), or * for any origin");
         }
         Set<String> origins = new LinkedHashSet<>();
+        List<SubdomainPattern> subdomains = new ArrayList<>();
+        Set<String> configured = new LinkedHashSet<>();
         boolean any = false;
         for (String entry : value.split(",", -1)) {
             String origin = entry.trim();
             if (origin.equals("*")) {
                 any = true;
+            } else if (origin.contains("*")) {
+                SubdomainPattern pattern = SubdomainPattern.parse(origin);
+                if (configured.add(pattern.toString())) {
+                    subdomains.add(pattern);
+                }
             } else {
-                origins.add(normalize(origin));
+                String normalized = normalize(origin);
+                origins.add(normalized);
+                configured.add(normalized);
             }
         }
-        if (any && !origins.isEmpty()) {
+        if (any && !configured.isEmpty()) {
             throw new IllegalArgumentException(VARIABLE + "='" + value + "': * already allows every origin; give"
                     + " either * alone or a list of origins");
         }
-        return new AllowedOrigins(origins, any);
+        return new AllowedOrigins(origins, subdomains, List.copyOf(configured), any);
     }
 
     /** {@value #VARIABLE} from the environment, else {@link #DEFAULT}. */
@@ -102,9 +128,9 @@ public final class AllowedOrigins {
         return anyOrigin;
     }
 
-    /** The origins as configured, normalized; {@code [*]} for any. */
+    /** The origins and subdomain patterns as configured, normalized; {@code [*]} for any. */
     List<String> origins() {
-        return anyOrigin ? List.of("*") : new ArrayList<>(origins);
+        return anyOrigin ? List.of("*") : configured;
     }
 
     /**
@@ -113,24 +139,59 @@ public final class AllowedOrigins {
      */
     Map<String, String> headersFor(WebRequest request) throws RejectedRequest {
         String origin = request.header("Origin");
-        if (origin == null || sameOrigin(origin, request.header("Host"))) {
-            return VARY_ONLY;
+        Map<String, String> cors = corsHeaders(origin, request.header("Host"));
+        if (!cors.isEmpty()) {
+            return cors;
         }
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Vary", "Origin");
-        if (anyOrigin) {
-            headers.put("Access-Control-Allow-Origin", "*");
-        } else if (origins.contains(origin.toLowerCase(Locale.ROOT))) {
-            headers.put("Access-Control-Allow-Origin", origin);
-            headers.put("Access-Control-Allow-Credentials", "true");
-        } else {
+        if (origin != null && !sameOrigin(origin, request.header("Host"))) {
             throw new RejectedRequest("origin_not_allowed", HttpAnswer.error(403, "pages of the origin "
                     + printable(origin) + " may not send clicks to this collector: its operator lists the origins that"
                     + " may in " + VARIABLE).withHeader("Vary", "Origin"));
         }
+        return VARY_ONLY;
+    }
+
+    /**
+     * The CORS headers that let a page of {@code origin} read an answer; empty when there are none to give: no
+     * origin, a page of this server, or an origin that is not allowed. Never throws: the connection also uses it
+     * for the errors it writes before any route ran, where a refused origin keeps its 4xx.
+     *
+     * @param origin the request's {@code Origin}; null without one
+     * @param host   the request's {@code Host}; null without one
+     */
+    Map<String, String> corsHeaders(String origin, String host) {
+        if (origin == null || sameOrigin(origin, host)) {
+            return Map.of();
+        }
+        if (anyOrigin) {
+            return ANY_ORIGIN;
+        }
+        return allows(origin) ? cors(origin, true) : Map.of();
+    }
+
+    private boolean allows(String origin) {
+        String lower = origin.toLowerCase(Locale.ROOT);
+        if (origins.contains(lower)) {
+            return true;
+        }
+        for (SubdomainPattern pattern : subdomains) {
+            if (pattern.matches(lower)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Map<String, String> cors(String allowOrigin, boolean credentials) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Vary", "Origin");
+        headers.put("Access-Control-Allow-Origin", allowOrigin);
+        if (credentials) {
+            headers.put("Access-Control-Allow-Credentials", "true");
+        }
         // Without this, a page cannot read how long to wait before it sends again after a 503.
         headers.put("Access-Control-Expose-Headers", "Retry-After");
-        return headers;
+        return Collections.unmodifiableMap(headers);
     }
 
     /** The answer to a CORS preflight ({@code OPTIONS}): 204 with what the browser may send, or 403. */
@@ -178,5 +239,73 @@ public final class AllowedOrigins {
     @Override
     public String toString() {
         return String.join(",", origins());
+    }
+
+    /**
+     * {@code scheme://*.domain[:port]}: the origins of that scheme and port whose host is a subdomain of
+     * {@code domain}, at any depth. Kept as the parts an origin it allows starts and ends with, so that matching is
+     * two comparisons and a look at the labels between them.
+     *
+     * @param prefix {@code scheme://}
+     * @param suffix {@code .domain}, then {@code :port} unless it is the scheme's default
+     */
+    private record SubdomainPattern(String prefix, String suffix) {
+
+        /** Host labels only: nothing between prefix and suffix may end the host early (a port, a path, a user). */
+        private static final Pattern LABELS = Pattern.compile("[a-z0-9-]+(\\.[a-z0-9-]+)*");
+
+        static SubdomainPattern parse(String entry) {
+            String shape = "write scheme://*.domain[:port] with http or https and no path, not even a trailing /";
+            String lower = entry.toLowerCase(Locale.ROOT);
+            int schemeEnd = lower.indexOf("://");
+            if (schemeEnd < 0) {
+                throw invalid(entry, shape);
+            }
+            String afterScheme = lower.substring(schemeEnd + 3);
+            if (!afterScheme.startsWith("*.") || afterScheme.indexOf('*', 1) >= 0) {
+                throw invalid(entry, "* may only be the whole leftmost label, once, followed by a dot");
+            }
+            String domainAndPort = afterScheme.substring(2);
+            if (isIpAddress(domainAndPort.split("[:/?]", 2)[0])) {
+                throw invalid(entry, "after *. comes a domain name, not an IP address (list such origins one by one)");
+            }
+            String domainOrigin;
+            try {
+                domainOrigin = normalize(lower.substring(0, schemeEnd + 3) + domainAndPort);
+            } catch (IllegalArgumentException e) {
+                throw invalid(entry, shape);
+            }
+            int hostStart = domainOrigin.indexOf("://") + 3;
+            String host = URI.create(domainOrigin).getHost();
+            if (host.split("\\.").length < 2) {
+                throw invalid(entry, "after *. comes a domain of at least two labels: *." + host + " would allow every"
+                        + " site under ." + host);
+            }
+            return new SubdomainPattern(domainOrigin.substring(0, hostStart), "." + domainOrigin.substring(hostStart));
+        }
+
+        /** Browsers read a host whose last label is a number as an IPv4 address; IPv6 ones are in brackets. */
+        private static boolean isIpAddress(String host) {
+            String lastLabel = host.substring(host.lastIndexOf('.') + 1);
+            return host.startsWith("[") || !lastLabel.isEmpty() && lastLabel.chars().allMatch(c -> c >= '0' && c <= '9');
+        }
+
+        /** @param origin in lower case */
+        boolean matches(String origin) {
+            int labelsEnd = origin.length() - suffix.length();
+            return labelsEnd > prefix.length() && origin.startsWith(prefix) && origin.endsWith(suffix)
+                    && LABELS.matcher(origin).region(prefix.length(), labelsEnd).matches();
+        }
+
+        private static IllegalArgumentException invalid(String entry, String rule) {
+            return new IllegalArgumentException(VARIABLE + " entry '" + entry + "' is not a subdomain pattern: " + rule
+                    + " (for example https://*.example.com, which allows https://shop.example.com and"
+                    + " https://eu.shop.example.com; list https://example.com as well for the domain itself)");
+        }
+
+        @Override
+        public String toString() {
+            return prefix + "*" + suffix;
+        }
     }
 }

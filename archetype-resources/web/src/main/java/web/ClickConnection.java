@@ -30,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +83,7 @@ final class ClickConnection extends ChannelInboundHandlerAdapter {
      */
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private ScheduledFuture<?> deadline;
+    /** The request being read or answered, as far as it was decoded; its Origin decides the CORS headers. */
     private HttpRequest head;
     private ByteBuf body;
     private long drained;
@@ -181,12 +183,16 @@ final class ClickConnection extends ChannelInboundHandlerAdapter {
 
     private void startRequest(ChannelHandlerContext ctx, HttpRequest request) {
         cancelDeadline();
+        head = request;
         DecoderResult decoded = request.decoderResult();
         if (decoded.isFailure()) {
+            // The request holds the headers read before the failure, so a 400 or 431 answers an allowed Origin with
+            // CORS headers (for a 431: unless the Origin came right before the line that overflowed, which Netty
+            // holds back in case that line continues it). A request line too long to read leaves no headers: its
+            // 414 cannot carry CORS headers, since the Origin was never read.
             rejectMidRequest(ctx, "bad_request", badRequest(decoded.cause()));
             return;
         }
-        head = request;
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
         if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
             rejectMidRequest(ctx, "expectation_failed", HttpAnswer.error(417, "Expect: " + expect
@@ -256,18 +262,29 @@ final class ClickConnection extends ChannelInboundHandlerAdapter {
         if (error != null) {
             LOG.error("Unexpected failure answering {} {}", head.method(), head.uri(), error);
             answer = HttpAnswer.error(500, "the server failed unexpectedly (" + error
-                    + "): the click may not be stored; the server log has the details");
+                    + "): the click may not be stored; the server log has the details").withHeaders(corsHeaders());
         }
         write(ctx, answer, headOnly, answer.closesConnection() || !keepAlive, false);
     }
 
-    /** A 4xx before the request was read to its end: the rest of it is dropped and the connection closed. */
+    /**
+     * A 4xx before the request was read to its end: the rest of it is dropped and the connection closed. With the
+     * CORS headers of its origin, a page can read why, instead of a network error that its tracker sends again.
+     */
     private void rejectMidRequest(ChannelHandlerContext ctx, String reason, HttpAnswer answer) {
         metrics.rejected(reason);
         cancelDeadline();
         releaseBody();
         state = State.ANSWERING;
-        write(ctx, answer.closingConnection(), false, true, true);
+        write(ctx, answer.withHeaders(corsHeaders()).closingConnection(), false, true, true);
+    }
+
+    /**
+     * The CORS headers for an answer the connection writes itself, as the routes would give them to the Origin of
+     * {@link #head}; none without a head (headers that did not arrive in time never showed their Origin).
+     */
+    private Map<String, String> corsHeaders() {
+        return head == null ? Map.of() : routes.corsHeaders(head.headers());
     }
 
     private void tooLarge(ChannelHandlerContext ctx, String size) {

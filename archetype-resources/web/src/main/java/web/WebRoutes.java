@@ -2,6 +2,8 @@ package ${package}.web;
 
 import ${package}.shared.ClickJson;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -87,6 +89,14 @@ final class WebRoutes {
                     + " (" + e.reason() + "): " + new String(e.answer().body(), StandardCharsets.UTF_8));
             return CompletableFuture.completedFuture(e.answer());
         }
+    }
+
+    /**
+     * The CORS headers for an answer the connection writes without a route (a 4xx before the request was read
+     * whole, a 500): those of {@code /api/clicks} for an allowed origin, else none. Never throws.
+     */
+    Map<String, String> corsHeaders(HttpHeaders request) {
+        return origins.corsHeaders(request.get(HttpHeaderNames.ORIGIN), request.get(HttpHeaderNames.HOST));
     }
 
     /** Clicks with CORS: every answer (errors too, so a page can read a 503) carries the request's CORS headers. */

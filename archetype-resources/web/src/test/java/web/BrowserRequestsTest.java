@@ -7,12 +7,20 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BrowserRequestsTest {
 
     private static final String SITE = "https://www.example.com";
+    private static final String REFUSED = "https://evil.example.net";
     private static final String CLICK = "{\"itemId\":\"movie-603\",\"sessionId\":\"s-1\",\"clientEventId\":\"c-1\"}";
 
     private final InMemoryClickPublisher publisher = new InMemoryClickPublisher();
@@ -38,8 +47,12 @@ class BrowserRequestsTest {
     private WebProducerApp app;
 
     private void start(String allowedOrigins) {
+        start(allowedOrigins, HttpLimits.DEFAULT);
+    }
+
+    private void start(String allowedOrigins, HttpLimits limits) {
         app = WebProducerApp.start(new WebProducerConfig(new BootstrapServers("localhost:1", "the test"), "clicks-test",
-                0, null, AllowedOrigins.parse(allowedOrigins), Map.of()), publisher, readiness);
+                0, limits, AllowedOrigins.parse(allowedOrigins), Map.of()), publisher, readiness);
     }
 
     @AfterEach
@@ -177,10 +190,202 @@ class BrowserRequestsTest {
     }
 
     @Test
+    void a_subdomain_pattern_allows_subdomains_at_any_depth_like_a_listed_origin() throws Exception {
+        start("https://*.example.com");
+
+        for (String origin : List.of("https://shop.example.com", "https://eu.shop.example.com")) {
+            HttpResponse<String> preflight = send(HttpRequest.newBuilder(uri("/api/clicks"))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", origin)
+                    .header("Access-Control-Request-Method", "POST"));
+            HttpResponse<String> click = post(CLICK, origin);
+
+            assertEquals(204, preflight.statusCode(), origin);
+            assertEquals(202, click.statusCode(), click.body());
+            for (HttpResponse<String> answer : List.of(preflight, click)) {
+                assertEquals(origin, header(answer, "Access-Control-Allow-Origin"));
+                assertEquals("true", header(answer, "Access-Control-Allow-Credentials"));
+                assertEquals("Origin", header(answer, "Vary"));
+            }
+        }
+        assertEquals(2, publisher.published().size());
+    }
+
+    @Test
+    void a_subdomain_pattern_refuses_the_domain_itself_look_alikes_and_other_schemes_or_ports() throws Exception {
+        start("https://*.example.com");
+        List<String> refused = List.of("https://example.com", "https://evil-example.com", "https://xexample.com",
+                "https://example.com.evil.net", "http://shop.example.com", "https://shop.example.com:8443");
+
+        for (String origin : refused) {
+            HttpResponse<String> answer = post(CLICK, origin);
+
+            assertEquals(403, answer.statusCode(), origin + ": " + answer.body());
+            assertTrue(answer.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), origin);
+        }
+        assertTrue(publisher.published().isEmpty());
+        assertEquals(refused.size(), metric("web_requests_rejected_total{reason=\"origin_not_allowed\"}"));
+    }
+
+    @Test
+    void a_subdomain_pattern_with_a_port_allows_that_port_only_beside_listed_origins() throws Exception {
+        start("https://www.example.org, http://*.example.test:8080");
+
+        for (String origin : List.of("https://www.example.org", "http://shop.example.test:8080",
+                "http://EU.Shop.example.test:8080")) {
+            HttpResponse<String> answer = post(CLICK, origin);
+            assertEquals(202, answer.statusCode(), origin + ": " + answer.body());
+            assertEquals(origin, header(answer, "Access-Control-Allow-Origin"), "the page's own origin, as sent");
+        }
+        for (String origin : List.of("http://shop.example.test", "http://shop.example.test:8081",
+                "https://shop.example.test:8080")) {
+            assertEquals(403, post(CLICK, origin).statusCode(), origin);
+        }
+        assertEquals(3, publisher.published().size());
+    }
+
+    @Test
+    void subdomain_patterns_are_checked_when_the_app_starts() {
+        String[][] refused = {
+                {"https://*example.com", "* may only be the whole leftmost label"},
+                {"https://a.*.example.com", "* may only be the whole leftmost label"},
+                {"https://*.*.example.com", "* may only be the whole leftmost label"},
+                {"https://sh*p.example.com", "* may only be the whole leftmost label"},
+                {"https://*.com", "at least two labels: *.com would allow every site under .com"},
+                {"http://*.0.0.1", "not an IP address"},
+                {"https://*.example.com/", "no path, not even a trailing /"},
+                {"*.example.com", "write scheme://*.domain[:port]"},
+        };
+        for (String[] bad : refused) {
+            Map<String, String> environment = Map.of(AllowedOrigins.VARIABLE, "https://www.example.com," + bad[0]);
+            String message = assertThrows(IllegalArgumentException.class,
+                    () -> WebProducerConfig.resolve(environment), bad[0]).getMessage();
+            assertTrue(message.startsWith(AllowedOrigins.VARIABLE + " entry '" + bad[0] + "'"), message);
+            assertTrue(message.contains(bad[1]), message);
+            assertTrue(message.contains("for example https://*.example.com"), message);
+        }
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AllowedOrigins.parse("*,https://*.example.com"))
+                .getMessage().contains("* already allows every origin"));
+        assertEquals("https://*.example.com,http://*.example.test:8080,https://example.com", AllowedOrigins.parse(
+                "HTTPS://*.Example.COM:443, http://*.example.test:8080, https://example.com").toString());
+    }
+
+    @Test
+    void a_413_for_a_declared_body_over_the_limit_carries_cors_headers_for_an_allowed_origin_only() throws Exception {
+        start(SITE);
+        String request = "POST /api/clicks HTTP/1.1\r\nHost: test\r\n%sContent-Type: text/plain\r\n"
+                + "Content-Length: " + (HttpLimits.DEFAULT.maxBodyBytes() + 1) + "\r\n\r\n";
+
+        assertReadableBy(SITE, 413, rawExchange(request.formatted(origin(SITE))));
+        assertNotReadable(413, rawExchange(request.formatted(origin(REFUSED))));
+        assertNotReadable(413, rawExchange(request.formatted("")));
+        assertTrue(publisher.published().isEmpty());
+    }
+
+    @Test
+    void a_400_for_a_malformed_request_carries_cors_headers_for_an_allowed_origin_only() throws Exception {
+        start(SITE);
+        String request = "POST /api/clicks HTTP/1.1\r\nHost: test\r\n%sContent-Type: text/plain\r\n"
+                + "Content-Length: twelve\r\n\r\n";
+
+        assertReadableBy(SITE, 400, rawExchange(request.formatted(origin(SITE))));
+        assertNotReadable(400, rawExchange(request.formatted(origin(REFUSED))));
+    }
+
+    @Test
+    void a_431_for_headers_over_the_limit_carries_cors_headers_for_an_allowed_origin_only() throws Exception {
+        start(SITE);
+        // As browsers send them: Origin among the first headers, the cookies (what grows too large) last.
+        String request = "POST /api/clicks HTTP/1.1\r\nHost: test\r\n%sContent-Type: text/plain\r\n"
+                + "Cookie: session=" + "c".repeat(20_000) + "\r\nContent-Length: 2\r\n\r\n{}";
+
+        assertReadableBy(SITE, 431, rawExchange(request.formatted(origin(SITE))));
+        assertNotReadable(431, rawExchange(request.formatted(origin(REFUSED))));
+    }
+
+    @Test
+    void a_408_for_a_body_that_stops_arriving_carries_cors_headers_for_an_allowed_origin_only() throws Exception {
+        start(SITE, HttpLimits.DEFAULT.withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300),
+                Duration.ofSeconds(5), Duration.ofSeconds(2)));
+        String request = "POST /api/clicks HTTP/1.1\r\nHost: test\r\n%sContent-Type: text/plain\r\n"
+                + "Content-Length: 500\r\n\r\n{\"itemId\":";
+
+        assertReadableBy(SITE, 408, rawExchange(request.formatted(origin(SITE))));
+        assertNotReadable(408, rawExchange(request.formatted(origin(REFUSED))));
+        assertTrue(publisher.published().isEmpty());
+    }
+
+    @Test
     void client_text_in_a_log_line_cannot_forge_lines() {
         assertEquals("400 x? forged line", RejectionLog.printable("400 x\n forged line"));
         assertFalse(RejectionLog.printable("a\r\nb\u0000c").chars().anyMatch(Character::isISOControl));
         assertEquals(303, RejectionLog.printable("y".repeat(1000)).length(), "cut at 300 characters plus ...");
+    }
+
+    /** An Origin header line for a hand-written request. */
+    private static String origin(String origin) {
+        return "Origin: " + origin + "\r\n";
+    }
+
+    /** What a page of {@code origin} needs to read an error: its origin echoed, with credentials, and the reason. */
+    private static void assertReadableBy(String origin, int status, RawAnswer answer) throws IOException {
+        assertEquals(status, answer.status(), answer::toString);
+        assertEquals(origin, answer.header("Access-Control-Allow-Origin"), answer::toString);
+        assertEquals("true", answer.header("Access-Control-Allow-Credentials"), answer::toString);
+        assertEquals("Retry-After", answer.header("Access-Control-Expose-Headers"), answer::toString);
+        assertEquals("Origin", answer.header("Vary"), answer::toString);
+        assertFalse(ClickJson.mapper().readTree(answer.body()).path("error").asText().isEmpty(), answer::toString);
+    }
+
+    /** The same error, without any CORS header: the browser hides it from the page. */
+    private static void assertNotReadable(int status, RawAnswer answer) throws IOException {
+        assertEquals(status, answer.status(), answer::toString);
+        assertTrue(answer.headers().keySet().stream().noneMatch(name -> name.startsWith("access-control-")),
+                answer::toString);
+        assertFalse(ClickJson.mapper().readTree(answer.body()).path("error").asText().isEmpty(), answer::toString);
+    }
+
+    /** Sends bytes the HTTP client would not send (a wrong Content-Length, huge headers) and reads one answer. */
+    private RawAnswer rawExchange(String request) throws IOException {
+        try (Socket socket = new Socket(app.baseUri().getHost(), app.port())) {
+            socket.setSoTimeout(15_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            return RawAnswer.read(socket.getInputStream());
+        }
+    }
+
+    /** @param headers by name in lower case */
+    private record RawAnswer(int status, Map<String, String> headers, String body) {
+
+        String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+
+        /** The status line, the headers and a body of the announced length. */
+        static RawAnswer read(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("the connection closed before the end of an answer's head: " + head);
+                }
+                head.write(b);
+            }
+            List<String> lines = head.toString(StandardCharsets.ISO_8859_1).lines().toList();
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (String line : lines.subList(1, lines.size())) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                            line.substring(colon + 1).trim());
+                }
+            }
+            int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+            return new RawAnswer(Integer.parseInt(lines.get(0).split(" ")[1]), headers,
+                    new String(in.readNBytes(length), StandardCharsets.UTF_8));
+        }
     }
 
     private URI uri(String path) {

@@ -58,6 +58,15 @@ class PropertyValidationTest {
         assertEquals(List.of(), problemsWith("allowedOrigins", "*"));
         assertEquals(List.of(), problemsWith("allowedOrigins", "https://www.example.com, http://localhost:3000,"
                 + "http://10.0.0.7:8080"));
+        assertEquals(List.of(), problemsWith("allowedOrigins", "HTTPS://WWW.Example.com"), "the web producer reads it so");
+    }
+
+    @Test
+    void subdomain_patterns_are_valid_alone_and_beside_listed_origins() throws Exception {
+        assertEquals(List.of(), problemsWith("allowedOrigins", "https://*.example.com"));
+        assertEquals(List.of(), problemsWith("allowedOrigins", "https://*.example.com, https://example.com,"
+                + "http://*.example.test:8080, http://localhost:3000"));
+        assertEquals(List.of(), problemsWith("allowedOrigins", "HTTPS://*.Shop.Example.COM:443"));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -88,6 +97,17 @@ class PropertyValidationTest {
             "allowedOrigins|http://localhost:99999|allowedOrigins='http://localhost:99999': 'http://localhost:99999' is not",
             "allowedOrigins|'*,https://a.example'|allowedOrigins='*,https://a.example': * already allows every origin",
             "allowedOrigins|' '|allowedOrigins=' ': list the origins of the pages that send clicks",
+            "allowedOrigins|https://*example.com|allowedOrigins='https://*example.com': 'https://*example.com' is not a subdomain pattern: * may only be the whole leftmost label, once, followed by a dot",
+            "allowedOrigins|https://a.*.example.com|allowedOrigins='https://a.*.example.com': 'https://a.*.example.com' is not a subdomain pattern: * may only be the whole leftmost label",
+            "allowedOrigins|https://*.*.example.com|allowedOrigins='https://*.*.example.com': 'https://*.*.example.com' is not a subdomain pattern: * may only be the whole leftmost label",
+            "allowedOrigins|https://sh*p.example.com|allowedOrigins='https://sh*p.example.com': 'https://sh*p.example.com' is not a subdomain pattern: * may only be the whole leftmost label",
+            "allowedOrigins|https://*.com|allowedOrigins='https://*.com': 'https://*.com' is not a subdomain pattern: after *. comes a domain of at least two labels: *.com would allow every site under .com",
+            "allowedOrigins|http://*.0.0.1|allowedOrigins='http://*.0.0.1': 'http://*.0.0.1' is not a subdomain pattern: after *. comes a domain name, not an IP address",
+            "allowedOrigins|https://*.example.com/|allowedOrigins='https://*.example.com/': 'https://*.example.com/' is not a subdomain pattern: scheme://*.domain[:port] with http or https and no path",
+            "allowedOrigins|https://*.example.com:99999|allowedOrigins='https://*.example.com:99999': 'https://*.example.com:99999' is not a subdomain pattern: scheme://*.domain[:port]",
+            "allowedOrigins|*.example.com|allowedOrigins='*.example.com': '*.example.com' is not a subdomain pattern: scheme://*.domain[:port]",
+            "allowedOrigins|'https://www.example.com,https://*.com'|allowedOrigins='https://www.example.com,https://*.com': 'https://*.com' is not a subdomain pattern",
+            "allowedOrigins|'*,https://*.example.com'|allowedOrigins='*,https://*.example.com': * already allows every origin",
     })
     void a_bad_value_is_named_with_its_rule(String property, String value, String message) throws Exception {
         List<String> found = problemsWith(property, value);
