@@ -170,8 +170,8 @@ class Page {
     this.records = records;
     this.context = context;
     vm.runInContext(source, context, { filename: "clicklog.js" });
-    this.clicklog = context.clicklog;
-    if (!this.clicklog) {
+    this.tracker = context.window.clicklog; // what the script defines
+    if (!this.tracker) {
       throw new Violation("the script did not define window.clicklog");
     }
   }
@@ -311,7 +311,7 @@ class Page {
 
   /** clicklog.track(fields), with the click's promise recorded. */
   async track(fields) {
-    const promise = this.clicklog.track(fields);
+    const promise = this.tracker.track(fields);
     const record = this.records.get(promise);
     if (!record) {
       throw new Violation("track() did not return a promise made with new Promise");
@@ -441,7 +441,7 @@ class Page {
         unsettled++;
       }
     }
-    const pending = this.clicklog.pending();
+    const pending = this.tracker.pending();
     if (pending !== unsettled) {
       throw new Violation("after " + what + ": pending() is " + pending + " but " + unsettled + " clicks are not"
         + " settled: " + this.unsettled().map(id => id + (this.inFlight.has(id) ? " (in POST #"
@@ -525,7 +525,7 @@ async function retryAfter503(source, k) {
     + " Retry-After said 1 s");
   await page.accept(retry);
   ids.forEach(id => same(page.settled(id).status, "accepted", id));
-  same(page.clicklog.pending(), 0, "pending() at the end");
+  same(page.tracker.pending(), 0, "pending() at the end");
   return { readings: retryReadings };
 }
 
@@ -535,7 +535,7 @@ async function clicksWhileInFlight(source) {
   const first = await trackAll(page, 5, "first");
   same(page.requests.length, 1, "requests after the first 5 clicks");
   const second = await trackAll(page, 3, "second");
-  same(page.clicklog.pending(), 8, "pending() with 5 in flight and 3 queued");
+  same(page.tracker.pending(), 8, "pending() with 5 in flight and 3 queued");
   await page.advance(1000);
   same(page.requests.length, 2, "requests after flush-ms");
   same(page.requests[1].ids, second, "the second request's clicks");
@@ -569,10 +569,10 @@ async function retryGroupsStayWhole(source) {
   });
   await page.answer(page.requests[0], 503, results(first, 3), { "Retry-After": 5 });
   await page.answer(page.requests[1], 503, results(second, 4), { "Retry-After": 5 });
-  same(page.clicklog.pending(), 7, "pending() with two retry groups queued");
+  same(page.tracker.pending(), 7, "pending() with two retry groups queued");
   await page.pagehide();
   same(page.beacons.map(beacon => beacon.ids.length), [4, 3], "clicks per beacon (the newer group first)");
-  same(page.clicklog.pending(), 0, "pending() after the page is left");
+  same(page.tracker.pending(), 0, "pending() after the page is left");
 }
 
 /** A retry due in 1 s does not wait behind a newer click's 60 s flush timer. */
