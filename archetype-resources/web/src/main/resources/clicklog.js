@@ -63,13 +63,14 @@
   const beaconHoldMs = 10000;
   const encoder = new TextEncoder();
 
-  let queue = [];          // {click, bytes, attempts, notBefore, sendBy, group, settle}, oldest first
+  let queue = [];          // {taken, click, bytes, attempts, notBefore, sendBy, group, settle}, oldest first
   let inFlight = 0;        // clicks in requests that have not answered yet
   let keepaliveBytes = 0;  // bodies of this script's keepalive fetches that have not answered yet
   let beacons = [];        // {bytes, until} of the beacons that may still be in flight
   let timer = null;
   let timerAt = Infinity;  // the deadline the timer is set for
   let groups = 0;          // retry groups so far: the clicks of one failed request go again as one request
+  let taken = 0;           // clicks taken so far: their order in the queue
 
   // The queue's times are read from the monotonic clock: a wall clock set back or forward neither holds a retry
   // for hours nor sends it early. Every decision reads it once and judges every click by that one reading.
@@ -122,7 +123,9 @@
       click.clientEventId = click.clientEventId || randomId();
       click.clientTime = click.clientTime || new Date().toISOString();
       const bytes = encoder.encode(JSON.stringify(click)).length;
-      queue.push({ click, bytes, attempts: 0, notBefore: now, sendBy: now + flushMs, group: 0, settle });
+      queue.push({
+        taken: ++taken, click, bytes, attempts: 0, notBefore: now, sendBy: now + flushMs, group: 0, settle
+      });
       pump(now, false);
     });
   }
@@ -321,7 +324,8 @@
       entry.sendBy = notBefore;
       entry.group = group;
     }
-    queue = again.concat(queue); // ahead of newer clicks, so a user's clicks keep their order where they can
+    // Back in the order they were taken, ahead of newer clicks: a user's clicks keep their order where they can.
+    queue = again.concat(queue).sort((a, b) => a.taken - b.taken);
   }
 
   /**

@@ -504,8 +504,8 @@ async function trackAll(page, count, prefix, size) {
 
 /**
  * A 503 with Retry-After: 1, then success, with the clock moving on by 1 ms after the k-th clock reading from the
- * 503's answer to the retry's request (k = 0: not at all). Every click of the batch goes again in one request, not before
- * Retry-After, and is accepted once.
+ * 503's answer to the retry's request (k = 0: not at all). Every click of the batch goes again in one request, not
+ * before Retry-After, and is accepted once.
  */
 async function retryAfter503(source, k) {
   const page = new Page(source, { "batch-size": 5, "flush-ms": 60000 }, { seed: 7 });
@@ -565,13 +565,15 @@ async function retryGroupsStayWhole(source) {
   const first = await trackAll(page, 5, "a");
   const second = await trackAll(page, 5, "b");
   const results = (ids, failed) => ({
-    results: ids.map((id, i) => i < failed ? { status: "failed", error: "no ack" } : { status: "accepted", eventId: id })
+    results: ids.map((id, i) => i < failed ? { status: "failed", error: "no ack" }
+      : { status: "accepted", eventId: id })
   });
   await page.answer(page.requests[0], 503, results(first, 3), { "Retry-After": 5 });
   await page.answer(page.requests[1], 503, results(second, 4), { "Retry-After": 5 });
   same(page.tracker.pending(), 7, "pending() with two retry groups queued");
   await page.pagehide();
-  same(page.beacons.map(beacon => beacon.ids.length), [4, 3], "clicks per beacon (the newer group first)");
+  same(page.beacons.map(beacon => beacon.ids), [first.slice(0, 3), second.slice(0, 4)],
+    "the clicks of each beacon (the older group first)");
   same(page.tracker.pending(), 0, "pending() after the page is left");
 }
 
