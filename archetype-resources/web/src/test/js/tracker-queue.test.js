@@ -710,7 +710,9 @@ async function run(name, body) {
     pagesOfThisCase.forEach(page => page.checkNoPolling());
     return { name, ok: true, detail };
   } catch (e) {
-    return { name, ok: false, failure: e instanceof Violation ? e.message : (e && e.stack) || String(e) };
+    // What the page did before the failure (requests, beacons, the script's warnings), its last 40 lines.
+    const log = pagesOfThisCase.flatMap(page => page.log).slice(-40);
+    return { name, ok: false, failure: e instanceof Violation ? e.message : (e && e.stack) || String(e), log };
   }
 }
 

@@ -72,7 +72,9 @@ class TrackerQueueTest {
             String name = result.path("name").asText();
             tests.add(DynamicTest.dynamicTest(name, () -> {
                 if (!result.path("ok").asBoolean()) {
-                    fail(name + ": " + result.path("failure").asText());
+                    StringBuilder log = new StringBuilder();
+                    result.path("log").forEach(line -> log.append("\n  ").append(line.asText()));
+                    fail(name + ": " + result.path("failure").asText() + "\nwhat the page did:" + log);
                 }
             }));
         }
