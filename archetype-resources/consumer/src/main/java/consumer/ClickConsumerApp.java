@@ -67,9 +67,8 @@ public final class ClickConsumerApp implements AutoCloseable {
         try {
             config = ClickConsumerConfig.fromEnvironment();
             statusPort = ClickConsumerConfig.portFrom(System.getenv());
-            JsonLinesClickSink sink = JsonLinesClickSink.open(config.dataDir());
-            // before the loop starts, so that the first batch's fsync is measured too
-            sink.reportForceTimesTo(metrics::fsyncTook);
+            // before the loop starts, so that the first batch is measured too
+            ClickSink sink = ClickSinks.open(config, System.getenv(), metrics);
             app = startClosingSinkOnFailure(config, sink);
         } catch (IOException | RuntimeException e) {
             log.error("The click consumer cannot start: {}", e.toString(), e);
@@ -123,20 +122,26 @@ public final class ClickConsumerApp implements AutoCloseable {
             throw e;
         }
         return start(config, sink, consumer,
-                () -> new KafkaProducer<>(KafkaClientSettings.deadLetterProducerSettings(config)));
+                () -> new KafkaProducer<>(KafkaClientSettings.deadLetterProducerSettings(config)),
+                TopicIds.fromCluster(KafkaClientSettings.adminSettings(config)));
     }
 
     /** With clients of the caller's choice: tests pass Kafka's MockConsumer and MockProducer. */
     static ClickConsumerApp start(ClickConsumerConfig config, ClickSink sink, Consumer<byte[], byte[]> consumer,
                                   Supplier<Producer<byte[], byte[]>> deadLetterProducers) {
+        return start(config, sink, consumer, deadLetterProducers, TopicIds.unchanging());
+    }
+
+    static ClickConsumerApp start(ClickConsumerConfig config, ClickSink sink, Consumer<byte[], byte[]> consumer,
+                                  Supplier<Producer<byte[], byte[]>> deadLetterProducers, TopicIds topicIds) {
         ClickConsumerApp app = new ClickConsumerApp(config, new ClickConsumerLoop(config, sink, consumer,
-                deadLetterProducers));
+                deadLetterProducers, topicIds));
         app.thread.start();
         return app;
     }
 
     /** A sink this method opened is closed again if the consumer cannot start: it holds the data directory. */
-    private static ClickConsumerApp startClosingSinkOnFailure(ClickConsumerConfig config, JsonLinesClickSink sink)
+    private static ClickConsumerApp startClosingSinkOnFailure(ClickConsumerConfig config, ClickSink sink)
             throws IOException {
         try {
             return start(config, sink);
@@ -189,6 +194,16 @@ public final class ClickConsumerApp implements AutoCloseable {
     /** Clicks left out since start because the sink had them already: a browser sent them again. */
     public long repeatedCount() {
         return loop.progress().repeatedCount();
+    }
+
+    /** Batches read again since start because the sink could not store them (its database was down, say). */
+    public long sinkRetryCount() {
+        return loop.sinkRetries();
+    }
+
+    /** Batches refused since start because another consumer had stored clicks of their partitions meanwhile. */
+    public long fencedBatchCount() {
+        return loop.batchesFenced();
     }
 
     /** Records sent to the dead-letter topic (and acknowledged) since start. */

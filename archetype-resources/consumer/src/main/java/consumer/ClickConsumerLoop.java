@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
@@ -22,6 +23,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -76,9 +78,19 @@ final class ClickConsumerLoop implements Runnable {
     private volatile Map<TopicPartition, Duration> waitingForClaim = Map.of();
     private volatile boolean stopping;
     private volatile Throwable failure;
+    /** Each topic's id as Kafka said it in this rebalance; asked again in the next one. Loop thread only. */
+    private final TopicIds topicIds;
+    private final Map<String, Uuid> topicIdsThisRebalance = new HashMap<>();
+    /** Since when the sink cannot store (nanoTime; 0: it can), and why; loop thread only. */
+    private long sinkDownSince;
+    private String sinkProblem = "";
+    /** Batches the sink could not store and that are read again: its outages, and batches fenced off. */
+    private volatile long sinkRetries;
+    private volatile long batchesFenced;
 
     ClickConsumerLoop(ClickConsumerConfig config, ClickSink sink, Consumer<byte[], byte[]> consumer,
-                      Supplier<Producer<byte[], byte[]>> deadLetterProducers) {
+                      Supplier<Producer<byte[], byte[]>> deadLetterProducers, TopicIds topicIds) {
+        this.topicIds = topicIds;
         long startedAt = System.nanoTime();
         this.topic = config.topic();
         this.consumer = consumer;
@@ -110,6 +122,16 @@ final class ClickConsumerLoop implements Runnable {
     /** The assigned partitions the sink has not claimed yet, and how long each has waited (as of the last poll). */
     Map<TopicPartition, Duration> waitingForClaim() {
         return waitingForClaim;
+    }
+
+    /** Batches read again because the sink could not store them (it was down); see {@link SinkUnavailableException}. */
+    long sinkRetries() {
+        return sinkRetries;
+    }
+
+    /** Batches refused because another consumer had stored clicks of their partitions; see {@link BatchFencedException}. */
+    long batchesFenced() {
+        return batchesFenced;
     }
 
     ConsumerProgress progress() {
@@ -220,14 +242,15 @@ final class ClickConsumerLoop implements Runnable {
             return;
         }
         long now = System.nanoTime();
-        for (TopicPartition partition : pending.due(now)) {
-            if (claim(partition)) {
+        List<TopicPartition> due = pending.due(now);
+        List<TopicPartition> later = claimAndSeek(due);
+        for (TopicPartition partition : due) {
+            if (!later.contains(partition)) {
                 long waited = now - pending.since(partition);
                 pending.removeAll(List.of(partition));
-                resume.seek(List.of(partition));
                 consumer.resume(List.of(partition));
-                log.info("{}: claimed after {} ms; the previous owner has let go", partition, waited / 1_000_000);
-            } else if (pending.refused(partition, now)) {
+                log.info("{}: claimed after {} ms", partition, waited / 1_000_000);
+            } else if (pending.refused(partition, now) && sinkDownSince == 0) {
                 log.warn("{}: the sink still refuses the partition after {} s: another process holds it{}. A"
                         + " consumer of this group that the group gave up on but that still runs lets go when it"
                         + " notices; one that hangs must be stopped; a consumer of another group must use its own"
@@ -239,12 +262,88 @@ final class ClickConsumerLoop implements Runnable {
         waitingForClaim = pending.waited(now);
     }
 
-    private boolean claim(TopicPartition partition) {
+    /**
+     * Claims each partition in the sink, checks the topic's id, and seeks the claimed ones to where the sink
+     * resumes them. Returns those to ask again later: the sink refused the claim (another process holds the
+     * partition), Kafka could not say the topic's id, or the sink cannot be reached.
+     */
+    private List<TopicPartition> claimAndSeek(Collection<TopicPartition> partitions) {
+        List<TopicPartition> claimed = new ArrayList<>();
+        List<TopicPartition> later = new ArrayList<>();
+        for (TopicPartition partition : partitions) {
+            (claim(partition) ? claimed : later).add(partition);
+        }
         try {
-            return sink.claim(partition);
+            resume.seek(claimed);
+            if (!claimed.isEmpty()) {
+                sinkAvailable();
+            }
+        } catch (UncheckedIOException e) {
+            if (!(e.getCause() instanceof SinkUnavailableException unavailable)) {
+                throw e;
+            }
+            sinkUnavailable(unavailable);
+            later.addAll(claimed);
+        }
+        return later;
+    }
+
+    private boolean claim(TopicPartition partition) {
+        Uuid topicId = topicIdsThisRebalance.computeIfAbsent(partition.topic(), topicIds::idOf);
+        if (topicId == null) {
+            topicIdsThisRebalance.remove(partition.topic());
+            log.warn("{}: Kafka cannot say the topic's id right now; asking again shortly", partition);
+            return false;
+        }
+        try {
+            if (!sink.claim(partition)) {
+                return false;
+            }
+            sink.checkTopicId(partition.topic(), topicId);
+            return true;
+        } catch (SinkUnavailableException e) {
+            sinkUnavailable(e);
+            return false;
         } catch (IOException e) {
             throw new UncheckedIOException("the sink cannot claim " + partition, e);
         }
+    }
+
+    /**
+     * The sink cannot store: logged once (the password never: the sink's message is written without it), shown on
+     * /readyz, and every claimed partition paused and handed to the claim retries, so that nothing is fetched or
+     * committed until the sink answers; then each resumes from what the sink has stored.
+     */
+    private void sinkUnavailable(SinkUnavailableException e) {
+        long now = System.nanoTime();
+        if (sinkDownSince == 0 || !e.getMessage().equals(sinkProblem)) {
+            log.error("The sink cannot store clicks: {}. Nothing is committed; trying again with a growing pause",
+                    e.getMessage());
+        }
+        if (sinkDownSince == 0) {
+            sinkDownSince = now;
+        }
+        sinkProblem = e.getMessage();
+        status.sinkProblem("the sink cannot store clicks: " + e.getMessage());
+        reclaimLater(now);
+    }
+
+    private void sinkAvailable() {
+        if (sinkDownSince != 0) {
+            log.info("The sink stores clicks again (it could not for {} s)",
+                    (System.nanoTime() - sinkDownSince) / 1_000_000_000);
+            sinkDownSince = 0;
+            sinkProblem = "";
+            status.sinkProblem("");
+        }
+    }
+
+    /** Every partition this consumer writes goes back to the claim retries, paused: read again from the sink. */
+    private void reclaimLater(long now) {
+        List<TopicPartition> writing = assignment.stream().filter(p -> !pending.contains(p)).toList();
+        writing.forEach(partition -> pending.add(partition, now));
+        consumer.pause(writing);
+        waitingForClaim = pending.waited(now);
     }
 
     private void release(Collection<TopicPartition> partitions) {
@@ -276,7 +375,22 @@ final class ClickConsumerLoop implements Runnable {
             progress.deadLettered(batch.deadLetters().size());
         }
         if (!batch.clicks().isEmpty()) {
-            int repeats = sink.write(batch.clicks());
+            int repeats;
+            try {
+                repeats = sink.write(batch.clicks());
+            } catch (SinkUnavailableException e) {
+                sinkRetries++;
+                sinkUnavailable(e);
+                return;
+            } catch (BatchFencedException e) {
+                // Nothing of the batch is stored; claiming again re-reads each partition's position.
+                batchesFenced++;
+                log.warn("Batch not stored: {}. Reading {} again from the sink's position", e.getMessage(),
+                        e.partitions());
+                reclaimLater(System.nanoTime());
+                return;
+            }
+            sinkAvailable();
             progress.stored(batch.clicks().size(), repeats);
         }
         offsets.handled(batch.nextOffsets());
@@ -304,6 +418,11 @@ final class ClickConsumerLoop implements Runnable {
         } catch (IOException | RuntimeException e) {
             log.warn("Closing the sink: {}", e.toString());
         }
+        try {
+            topicIds.close();
+        } catch (RuntimeException e) {
+            log.warn("Closing the admin client: {}", e.toString());
+        }
         assignment = Set.of();
         progress.logStopped();
     }
@@ -329,18 +448,15 @@ final class ClickConsumerLoop implements Runnable {
             if (!partitions.isEmpty()) {
                 log.info("Partitions assigned: {}", partitions);
                 long now = System.nanoTime();
-                List<TopicPartition> claimed = new ArrayList<>();
-                List<TopicPartition> refused = new ArrayList<>();
-                for (TopicPartition partition : partitions) {
-                    (claim(partition) ? claimed : refused).add(partition);
-                }
+                topicIdsThisRebalance.clear();
                 // The sink is read only under the claim: the resume point is where the previous owner stopped.
-                resume.seek(claimed);
+                List<TopicPartition> refused = claimAndSeek(partitions);
                 if (!refused.isEmpty()) {
                     refused.forEach(partition -> pending.add(partition, now));
                     consumer.pause(refused);
                     waitingForClaim = pending.waited(now);
-                    log.info("{}: paused until the sink can claim them (their previous owner has not let go yet)",
+                    log.info("{}: paused until the sink can claim them (their previous owner has not let go yet, or"
+                            + " the sink cannot be reached)",
                             refused);
                 }
             } else if (assignment.isEmpty()) {

@@ -1,6 +1,7 @@
 package ${package}.consumer;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -9,9 +10,9 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * Where the consumer puts clicks. The default is {@link JsonLinesClickSink}; a database works the same way if it
- * stores each click's topic, partition and offset with it (in the same transaction), so that
- * {@link #lastOffset} can be answered from the stored data.
+ * Where the consumer puts clicks: {@link JsonLinesClickSink} (files), or a database that stores each click's topic,
+ * partition and offset with it, and each partition's position in the same transaction, so that
+ * {@link #lastOffset} is answered from the stored data.
  *
  * <p>The sink is the source of truth for "what is stored": the consumer resumes every partition right after
  * {@link #lastOffset}, and commits offsets to Kafka only after {@link #write} returned. A crash between the two
@@ -27,6 +28,9 @@ public interface ClickSink extends Closeable {
      * that is a browser sending the same click again, after an answer it did not get.
      *
      * @return how many clicks were left out as such repeats
+     * @throws SinkUnavailableException nothing was stored and the sink cannot store now: try again later
+     * @throws BatchFencedException nothing was stored: another consumer stored clicks of these partitions since
+     *                              this one claimed them
      */
     int write(List<StoredClick> clicks) throws IOException;
 
@@ -42,6 +46,15 @@ public interface ClickSink extends Closeable {
      */
     default boolean claim(TopicPartition partition) throws IOException {
         return true;
+    }
+
+    /**
+     * The id Kafka has for the topic now: called after {@link #claim} of its partitions, in every rebalance. A sink
+     * records the id with what it stores and refuses another one by throwing {@link IllegalStateException} with
+     * what to do: the topic was deleted and created again, its offsets start over, and clicks of the new topic
+     * would be taken for clicks stored already (or stored under offsets the old clicks have).
+     */
+    default void checkTopicId(String topic, Uuid topicId) throws IOException {
     }
 
     /** The consumer gave these partitions up (revoked, lost, or closing): another consumer may claim them now. */

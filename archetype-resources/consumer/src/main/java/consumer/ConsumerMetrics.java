@@ -31,6 +31,14 @@ final class ConsumerMetrics {
             .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
             .register(registry);
 
+    private final Histogram sinkWrite = Histogram.builder()
+            .name("consumer_sink_write_seconds")
+            .help("How long the database sink took to store one batch: COPY, positions and commit")
+            .unit(Unit.SECONDS)
+            .classicOnly()
+            .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
+            .register(registry);
+
     /** Adds what the running app counts: stored, repeated, dead-lettered, lag. */
     void watch(ClickConsumerApp app) {
         CounterWithCallback.builder()
@@ -42,6 +50,17 @@ final class ConsumerMetrics {
                 .name("consumer_clicks_repeated_total")
                 .help("Clicks left out since start because their clientEventId was stored already (browser retries)")
                 .callback(callback -> callback.call(app.repeatedCount()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("consumer_sink_retries_total")
+                .help("Batches read again because the sink could not store them (database down, disk full)")
+                .callback(callback -> callback.call(app.sinkRetryCount()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("consumer_batches_fenced_total")
+                .help("Batches not stored because another consumer had stored clicks of their partitions since"
+                        + " this one claimed them (it had lost them: a long pause)")
+                .callback(callback -> callback.call(app.fencedBatchCount()))
                 .register(registry);
         CounterWithCallback.builder()
                 .name("consumer_dead_lettered_total")
@@ -80,6 +99,10 @@ final class ConsumerMetrics {
     /** Adds the JVM's memory, GC, thread and class metrics (a few hundred milliseconds: off the start-up path). */
     void registerJvmMetrics() {
         JvmMetrics.builder().register(registry);
+    }
+
+    void sinkWriteTook(long nanos) {
+        sinkWrite.observe(nanos / 1e9);
     }
 
     void fsyncTook(long nanos) {

@@ -69,6 +69,14 @@ final class ConsumerStatus {
         topicMissing = consumer.assignment().isEmpty() && topicMissing(consumer);
     }
 
+    /** Why the sink cannot store clicks (its database is down, its disk full), while it cannot; empty otherwise. */
+    private volatile String sinkProblem = "";
+
+    /** The sink cannot store ({@code problem}), or can again (empty). */
+    void sinkProblem(String problem) {
+        sinkProblem = problem;
+    }
+
     /** Kafka refused the credentials ({@code problem}), or takes them again (empty). */
     void refused(String problem) {
         refused = problem;
@@ -101,6 +109,11 @@ final class ConsumerStatus {
         if (!refusal.isEmpty()) {
             // Live all the same: a restart would be refused the same way.
             return new ClickConsumerApp.Health(true, false, refusal);
+        }
+        String sinkDown = sinkProblem;
+        if (!sinkDown.isEmpty()) {
+            // Live: a restart would not bring the database back; the loop tries again by itself.
+            return new ClickConsumerApp.Health(true, false, sinkDown);
         }
         double heartbeat = heartbeatAgeSeconds;
         if (heartbeat < 0) {

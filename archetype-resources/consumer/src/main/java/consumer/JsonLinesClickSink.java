@@ -1,6 +1,7 @@
 package ${package}.consumer;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -10,6 +11,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -295,6 +297,46 @@ public final class JsonLinesClickSink implements ClickSink {
         }
     }
 
+
+    /**
+     * Kafka's id of the topic is kept in {@code <topic>.topic-id} beside the files: written when first seen, and a
+     * different one refused. A topic deleted and created again starts its offsets over, and its clicks would be
+     * taken for stored ones (skipped) or appended after the old ones' offsets. A directory written before this file
+     * existed gets it now: the topic it holds is taken to be today's.
+     */
+    @Override
+    public synchronized void checkTopicId(String topic, Uuid topicId) throws IOException {
+        requireOpen();
+        Path file = topicIdFile(dataDir, topic);
+        String id = topicId.toString();
+        if (Files.exists(file)) {
+            String stored = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (!stored.equals(id)) {
+                throw new IllegalStateException("The topic " + topic + " was deleted and created again: Kafka's id of"
+                        + " it is now " + id + ", but the files in " + dataDir + " hold clicks of the topic with id "
+                        + stored + " (" + file + "). The new topic's offsets start over, and would be taken for clicks"
+                        + " stored already. Move " + topic + "-*.jsonl and " + file.getFileName() + " to another"
+                        + " directory, then start the consumer again");
+            }
+            return;
+        }
+        Path temporary = Files.createTempFile(dataDir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(temporary, id + "\n", StandardCharsets.UTF_8);
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            // Atomic: several consumers sharing the directory may write it at once, all with the same id.
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    /** Where the topic's id is kept. */
+    public static Path topicIdFile(Path dataDir, String topic) {
+        return dataDir.resolve(topic + ".topic-id");
+    }
 
     @Override
     public synchronized OptionalLong lastOffset(TopicPartition partition) throws IOException {

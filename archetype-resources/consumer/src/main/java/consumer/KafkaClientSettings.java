@@ -1,5 +1,6 @@
 package ${package}.consumer;
 
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -36,6 +37,23 @@ final class KafkaClientSettings {
         // At a steady rate, polls return sooner with fewer records, so latency does not grow.
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
         props.putAll(config.consumerOverrides());
+        return props;
+    }
+
+    /** For the one question the consumer asks the cluster beside consuming: the topic's id ({@link TopicIds}). */
+    static Properties adminSettings(ClickConsumerConfig config) {
+        Properties props = new Properties();
+        props.putAll(config.clientProperties().forAdmin());
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap().address());
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, config.groupId() + "-topic-ids");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        // The same cluster needs the same credentials (security set in a test's consumer overrides too).
+        config.consumerOverrides().forEach((key, value) -> {
+            if (key.startsWith("security.") || key.startsWith("ssl.") || key.startsWith("sasl.")) {
+                props.put(key, value);
+            }
+        });
         return props;
     }
 

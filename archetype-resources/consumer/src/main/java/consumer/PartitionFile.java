@@ -39,11 +39,8 @@ import java.util.Set;
  */
 final class PartitionFile implements Closeable {
 
-    /**
-     * How many of a partition's latest clicks a retry is checked against: a tracker gives up on a click within about
-     * two minutes, so this covers up to about 800 clicks a second per partition; 2.4 MB of heap per partition.
-     */
-    static final int RECENT_CLICKS = 100_000;
+    /** How many of a partition's latest clicks a retry is checked against: {@link RecentClientEvents#WINDOW}. */
+    static final int RECENT_CLICKS = RecentClientEvents.WINDOW;
     private static final int READ_BLOCK = 8192;
     private static final Logger log = LoggerFactory.getLogger(PartitionFile.class);
     /** Reads lines of the sink's own files when a partition is opened; no limits beyond Jackson's defaults. */

@@ -15,9 +15,15 @@ import java.security.NoSuchAlgorithmException;
  * so 100,000 clicks take 2.4 MB. Two different clicks of one user collide with a chance of about
  * {@code window / 2^64} (10^-14 for 100,000), and a page cannot suppress another user's clicks by reusing their ids.
  *
- * <p>Not thread-safe: the sink calls it under its own lock.
+ * <p>Not thread-safe: the sink calls it under its own lock. Public for the database sinks of the subpackages.
  */
-final class RecentClientEvents {
+public final class RecentClientEvents {
+
+    /**
+     * How many of a partition's latest clicks a retry is checked against: a tracker gives up on a click within about
+     * two minutes, so this covers up to about 800 clicks a second per partition; 2.4 MB of heap per partition.
+     */
+    public static final int WINDOW = 100_000;
 
     private static final long EMPTY = 0;
 
@@ -29,7 +35,7 @@ final class RecentClientEvents {
     private final int mask;
     private int size;
 
-    RecentClientEvents(int window) {
+    public RecentClientEvents(int window) {
         if (window < 1) {
             throw new IllegalArgumentException("the window holds at least one click, got " + window);
         }
@@ -40,7 +46,7 @@ final class RecentClientEvents {
     }
 
     /** The fingerprint of a click's id, or {@link #EMPTY} if it has none. */
-    static long fingerprint(String partitionKey, String clientEventId) {
+    public static long fingerprint(String partitionKey, String clientEventId) {
         if (clientEventId == null) {
             return EMPTY;
         }
@@ -60,7 +66,7 @@ final class RecentClientEvents {
         return value == EMPTY ? 1 : value;
     }
 
-    boolean contains(long fingerprint) {
+    public boolean contains(long fingerprint) {
         if (fingerprint == EMPTY) {
             return false;
         }
@@ -73,7 +79,7 @@ final class RecentClientEvents {
     }
 
     /** Records the next stored click (a fingerprint, or {@link #EMPTY} for one without an id); the oldest leaves. */
-    void add(long fingerprint) {
+    public void add(long fingerprint) {
         long leaving = order[next];
         if (leaving != EMPTY) {
             remove(leaving);
@@ -93,7 +99,7 @@ final class RecentClientEvents {
         }
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 

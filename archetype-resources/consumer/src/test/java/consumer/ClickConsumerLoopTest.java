@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -29,8 +30,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -151,12 +156,7 @@ class ClickConsumerLoopTest {
         app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> manual);
         await("the first attempt", () -> manual.history().size() == 1);
         manual.errorNext(new TimeoutException("the broker is away (simulated)"));
-        await("the consumer to seek back to the dead letter", () -> consumer.position(P0) == 0);
-        // what the broker does after that seek: deliver the batch again (MockConsumer forgets what it returned)
-        consumer.schedulePollTask(() -> {
-            consumer.addRecord(Clicks.record(0, 0, null));
-            consumer.addRecord(Clicks.validRecord(0, 1));
-        });
+        // the consumer seeks back to the dead letter, and the batch comes again (CommitRecordingConsumer.seek)
         await("the second attempt", () -> manual.history().size() == 2);
         assertEquals(List.of(), JsonLinesClickSink.readAll(dataDir), "the click after the dead letter waits");
         assertEquals(-1, committed(P0));
@@ -329,6 +329,78 @@ class ClickConsumerLoopTest {
         assertTrue(app.failure().isEmpty());
     }
 
+    @Test
+    void a_sink_that_cannot_store_pauses_shows_why_commits_nothing_and_resumes_by_itself() throws Exception {
+        FaultySink sink = new FaultySink(new CommitCheckingSink(JsonLinesClickSink.open(dataDir)));
+        sink.failures.add(new SinkUnavailableException("PostgreSQL at db:5432 cannot be reached (refused)", null));
+        sink.failures.add(new SinkUnavailableException("PostgreSQL at db:5432 cannot be reached (refused)", null));
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1));
+
+        app = ClickConsumerApp.start(config(), sink, consumer, () -> producer);
+        await("two writes refused", () -> sink.attempts.get() >= 2);
+        assertEquals(-1, committed(P0), "nothing committed while the sink cannot store");
+        assertTrue(app.isRunning(), "the consumer keeps running");
+        await("both clicks stored once the sink can again", () -> app.storedCount() == 2);
+        await("committed", () -> committed(P0) == 2);
+        app.close();
+
+        assertEquals(List.of(0L, 1L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        assertEquals(2, app.sinkRetryCount());
+    }
+
+    @Test
+    void while_the_sink_cannot_store_readyz_says_why() throws Exception {
+        FaultySink sink = new FaultySink(JsonLinesClickSink.open(dataDir));
+        for (int i = 0; i < 1000; i++) {
+            sink.failures.add(new SinkUnavailableException("PostgreSQL at db:5432 refuses the credentials", null));
+        }
+        assignAndAdd(0, Clicks.validRecord(0, 0));
+
+        app = ClickConsumerApp.start(config(), sink, consumer, () -> producer);
+        await("a write refused", () -> sink.attempts.get() >= 1);
+        await("not ready, with the reason", () -> app.health().problem().contains("refuses the credentials"));
+        assertTrue(app.health().live(), "live: a restart would not help");
+        assertEquals(-1, committed(P0));
+        sink.failures.clear();
+        await("stored once the sink can", () -> app.storedCount() == 1);
+        await("the reason gone", () -> !app.health().problem().contains("refuses the credentials"));
+    }
+
+    @Test
+    void a_fenced_batch_is_not_stored_and_its_partitions_are_read_again_from_the_sink() throws Exception {
+        FaultySink sink = new FaultySink(JsonLinesClickSink.open(dataDir));
+        sink.failures.add(new BatchFencedException(Set.of(P0), "another consumer stored clicks of [clicklog-0]"));
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1), Clicks.validRecord(0, 2));
+
+        app = ClickConsumerApp.start(config(), sink, consumer, () -> producer);
+        await("stored after the fence", () -> app.storedCount() == 3);
+        await("committed", () -> committed(P0) == 3);
+        app.close();
+
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)));
+        assertEquals(1, app.fencedBatchCount());
+        assertTrue(sink.claims.get() >= 2, "claimed again after the fence, got " + sink.claims.get() + " claims");
+    }
+
+    @Test
+    void a_topic_deleted_and_created_again_is_refused_with_what_to_do() throws Exception {
+        try (JsonLinesClickSink earlier = JsonLinesClickSink.open(dataDir)) {
+            assertTrue(earlier.claim(P0));
+            earlier.checkTopicId(Clicks.TOPIC, Uuid.randomUuid());
+            earlier.write(List.of(Clicks.stored(0, 0), Clicks.stored(0, 1), Clicks.stored(0, 2)));
+        }
+        // the new topic has grown past the old offsets: without its id, offsets 0..2 would be skipped as stored
+        assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1), Clicks.validRecord(0, 2),
+                Clicks.validRecord(0, 3));
+
+        app = ClickConsumerApp.start(config(), JsonLinesClickSink.open(dataDir), consumer, () -> producer);
+        assertTrue(app.awaitTermination(Duration.ofSeconds(10)), "the consumer stops");
+        String failure = app.failure().orElseThrow().getMessage();
+        assertTrue(failure.contains("deleted and created again") && failure.contains("Move"), failure);
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.readAll(dataDir)), "nothing mixed in");
+        assertEquals(-1, committed(P0));
+    }
+
     private ClickConsumerConfig config() {
         return new ClickConsumerConfig(BootstrapServers.resolve(Map.of()), Clicks.TOPIC, "test-group", dataDir,
                 Map.of());
@@ -367,13 +439,33 @@ class ClickConsumerLoopTest {
 
     /**
      * A MockConsumer whose commits behave like the group's: kept across a rebalance (MockConsumer forgets them)
-     * and readable after close().
+     * and readable after close(); and whose records can be read again after a seek back, as a broker's can
+     * (MockConsumer hands each added record out once).
      */
     private static final class CommitRecordingConsumer extends MockConsumer<byte[], byte[]> {
         final Map<TopicPartition, Long> commits = new ConcurrentHashMap<>();
+        private final List<ConsumerRecord<byte[], byte[]>> added = new CopyOnWriteArrayList<>();
 
         CommitRecordingConsumer() {
             super("none");
+        }
+
+        @Override
+        public synchronized void addRecord(ConsumerRecord<byte[], byte[]> record) {
+            super.addRecord(record);
+            added.add(record);
+        }
+
+        /** Offers every record from the offset on again; those the position has passed are skipped by poll(). */
+        @Override
+        public synchronized void seek(TopicPartition partition, long offset) {
+            super.seek(partition, offset);
+            for (ConsumerRecord<byte[], byte[]> record : added) {
+                if (record.topic().equals(partition.topic()) && record.partition() == partition.partition()
+                        && record.offset() >= offset) {
+                    super.addRecord(record);
+                }
+            }
         }
 
         @Override
@@ -408,6 +500,54 @@ class ClickConsumerLoopTest {
         }
     }
 
+    /** A sink whose writes throw the queued failures first, one each; counts writes and claims. */
+    private static final class FaultySink implements ClickSink {
+        final Queue<IOException> failures = new ConcurrentLinkedQueue<>();
+        final AtomicInteger attempts = new AtomicInteger();
+        final AtomicInteger claims = new AtomicInteger();
+        private final ClickSink sink;
+
+        FaultySink(ClickSink sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public int write(List<StoredClick> clicks) throws IOException {
+            attempts.incrementAndGet();
+            IOException failure = failures.poll();
+            if (failure != null) {
+                throw failure;
+            }
+            return sink.write(clicks);
+        }
+
+        @Override
+        public boolean claim(TopicPartition partition) throws IOException {
+            claims.incrementAndGet();
+            return sink.claim(partition);
+        }
+
+        @Override
+        public void checkTopicId(String topic, Uuid topicId) throws IOException {
+            sink.checkTopicId(topic, topicId);
+        }
+
+        @Override
+        public void release(Collection<TopicPartition> partitions) throws IOException {
+            sink.release(partitions);
+        }
+
+        @Override
+        public OptionalLong lastOffset(TopicPartition partition) throws IOException {
+            return sink.lastOffset(partition);
+        }
+
+        @Override
+        public void close() throws IOException {
+            sink.close();
+        }
+    }
+
     /** Fails a write if any of its clicks is committed already: commits must follow the sink, never lead it. */
     private final class CommitCheckingSink implements ClickSink {
         private final ClickSink sink;
@@ -429,6 +569,11 @@ class ClickConsumerLoopTest {
         @Override
         public boolean claim(TopicPartition partition) throws IOException {
             return sink.claim(partition);
+        }
+
+        @Override
+        public void checkTopicId(String topic, Uuid topicId) throws IOException {
+            sink.checkTopicId(topic, topicId);
         }
 
         @Override
