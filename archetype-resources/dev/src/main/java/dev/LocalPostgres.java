@@ -489,7 +489,7 @@ public final class LocalPostgres implements AutoCloseable {
 
     /**
      * In the data directory (the working directory of a root JVM may be closed to nobody) and with the C locale
-     * (PostgreSQL's messages in English, which {@link LocalPostgres} recognises).
+     * (PostgreSQL's messages in English, the words that the start failure hints look for).
      */
     private static ProcessBuilder toolProcess(List<String> command, Path workDir) {
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
