@@ -2,15 +2,29 @@ package ${package}.dev;
 
 import ${package}.consumer.ClickConsumerApp;
 import ${package}.consumer.ClickConsumerConfig;
+#if( $sink == "postgres" )
+import ${package}.consumer.postgres.PostgresClickSink;
+import ${package}.consumer.postgres.PostgresSinkConfig;
+#end
 import ${package}.doctor.BootstrapServers;
 import ${package}.web.WebProducerApp;
 import ${package}.web.WebProducerConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
+#if( $sink == "postgres" )
+import com.sun.security.auth.module.UnixSystem;
+#end
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+#if( $sink == "postgres" )
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+#end
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -36,6 +50,11 @@ import java.util.stream.Collectors;
  */
 public final class DevMode {
 
+#if( $sink == "postgres" )
+    /** Dev mode's PostgreSQL listens where the compose file publishes it (-DpostgresPort), else on a free port. */
+    private static final int POSTGRES_PORT = #if( $postgresPort == "none" )0#{else}${postgresPort}#end;
+
+#end
     private final Deque<Runnable> stopInReverse = new ArrayDeque<>();
 
     private DevMode() {
@@ -98,8 +117,37 @@ public final class DevMode {
         // the next start gets no partitions until then: 10 s instead of the default 45 s.
         Map<String, Object> consumerOverrides = new HashMap<>(consumerFromEnvironment.consumerOverrides());
         consumerOverrides.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-        ClickConsumerApp consumer = ClickConsumerApp.start(new ClickConsumerConfig(bootstrap, topic,
-                consumerFromEnvironment.groupId(), sinkDir, consumerOverrides));
+        ClickConsumerConfig consumerConfig = new ClickConsumerConfig(bootstrap, topic,
+                consumerFromEnvironment.groupId(), sinkDir, consumerOverrides);
+#if( $sink == "postgres" )
+        // The clicks table in a PostgreSQL of its own (data/postgres), as the compose file's postgres service;
+        // CLICK_SINK=jsonl writes files instead, as a jsonl project does.
+        boolean toPostgres = !"jsonl".equals(environment.getOrDefault("CLICK_SINK", "postgres").trim());
+        String where;
+        ClickConsumerApp consumer;
+        if (toPostgres) {
+            Path postgresData = postgresDataDir(projectDir);
+            System.out.println("dev mode: starting PostgreSQL (data in " + postgresData + ") ...");
+            LocalPostgres postgres = LocalPostgres.start(postgresData, POSTGRES_PORT);
+            stopInReverse.push(postgres::close);
+            PostgresSinkConfig database = PostgresSinkConfig.resolve(Map.of(
+                    PostgresSinkConfig.URL_ENV_VARIABLE, postgres.jdbcUrl(),
+                    PostgresSinkConfig.USER_ENV_VARIABLE, postgres.user(),
+                    PostgresSinkConfig.PASSWORD_ENV_VARIABLE, postgres.password(),
+                    PostgresSinkConfig.RETENTION_ENV_VARIABLE,
+                    environment.getOrDefault(PostgresSinkConfig.RETENTION_ENV_VARIABLE, "")));
+            consumer = ClickConsumerApp.start(consumerConfig, PostgresClickSink.open(database));
+            // the password is in a file beside the data, not on the screen (nor in a terminal's scrollback)
+            where = "clicks table  psql -h 127.0.0.1 -p " + postgres.port() + " -U " + postgres.user() + " "
+                    + postgres.database() + "   (its password: " + postgresData.resolve("password") + ")";
+        } else {
+            consumer = ClickConsumerApp.start(consumerConfig);
+            where = "sink files    " + sinkDir.resolve(topic + "-<partition>.jsonl");
+        }
+#else
+        ClickConsumerApp consumer = ClickConsumerApp.start(consumerConfig);
+        String where = "sink files    " + sinkDir.resolve(topic + "-<partition>.jsonl");
+#end
         stopInReverse.push(() -> closeApp("consumer", consumer::close));
 
         WebProducerApp web = WebProducerApp.start(new WebProducerConfig(bootstrap, topic,
@@ -118,16 +166,40 @@ public final class DevMode {
                   metrics       %s/metrics
                   Kafka         %s (OUTSIDE, for the host), INSIDE advertised as %s; topic %s (%d partitions, %d replicas)
                   broker log    %s
-                  sink files    %s
+                  %s
                 Ctrl-C stops everything.
 
                 """, seconds, broker.lastStartDuration().toMillis() / 1e3, base, base, base, base,
                 broker.bootstrapServers(), broker.insideBootstrapServers(), topic,
                 LocalKafkaBroker.CLICK_TOPIC_PARTITIONS, brokerSettings.replicationFactor(),
-                broker.logFiles().stream().map(Path::toString).collect(Collectors.joining(", ")),
-                sinkDir.resolve(topic + "-<partition>.jsonl"));
+                broker.logFiles().stream().map(Path::toString).collect(Collectors.joining(", ")), where);
     }
 
+#if( $sink == "postgres" )
+    /**
+     * data/postgres, except when dev mode runs as root with the project in a directory others cannot enter (under
+     * /root, say): PostgreSQL refuses root and runs as nobody (see {@link LocalPostgres}), who could not reach it.
+     * Then a directory of this project's own under /var/tmp, kept across runs as data/postgres would be.
+     */
+    private static Path postgresDataDir(Path projectDir) throws Exception {
+        Path preferred = projectDir.resolve("data/postgres");
+        if (new UnixSystem().getUid() != 0) {
+            return preferred;
+        }
+        for (Path dir = projectDir; dir != null; dir = dir.getParent()) {
+            if (!Files.getPosixFilePermissions(dir).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                String key = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(projectDir.toString().getBytes(StandardCharsets.UTF_8)), 0, 6);
+                Path fallback = Path.of("/var/tmp", "${artifactId}-dev-postgres-" + key);
+                System.out.println("dev mode: running as root, so PostgreSQL runs as nobody, who cannot enter " + dir
+                        + ": its data goes to " + fallback + " instead of " + preferred);
+                return fallback;
+            }
+        }
+        return preferred;
+    }
+
+#end
     /** Web producer first (it flushes what it accepted), then the consumer, then the broker. */
     private synchronized void stop() {
         if (stopInReverse.isEmpty()) {

@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -273,13 +274,24 @@ public final class PostgresClickSink implements ClickSink {
         return repeats;
     }
 
-    /** The batch's one transaction: the rows, then each partition's position, fenced. */
+    /**
+     * The batch's one transaction: each partition's position first, fenced, then the rows. Positions first, since
+     * moving one locks its row until the commit: a second consumer storing the same partition waits there, then
+     * finds the position moved and stores nothing; rows first, it would collide with the first one's rows instead.
+     * Partitions in one order, so that two batches over the same partitions cannot deadlock.
+     */
     private void store(Map<TopicPartition, PartitionBatch> batches, ClickCopy copy) throws SQLException,
             BatchFencedException {
         Connection c = connection();
         days.ensure(c, copy.days());
         for (int attempt = 1; ; attempt++) {
             try {
+                Set<TopicPartition> fenced = movePositions(c, batches);
+                if (!fenced.isEmpty()) {
+                    c.rollback();
+                    throw new BatchFencedException(fenced, "another consumer stored clicks of " + fenced
+                            + " after this one took them (this one was out of the group for a while)");
+                }
                 if (copy.rows() > 0) {
                     try {
                         c.unwrap(PGConnection.class).getCopyAPI().copyIn(ClickCopy.SQL,
@@ -287,12 +299,6 @@ public final class PostgresClickSink implements ClickSink {
                     } catch (IOException e) {
                         throw new SQLException("COPY failed: " + e.getMessage(), "08006", e);
                     }
-                }
-                Set<TopicPartition> fenced = movePositions(c, batches);
-                if (!fenced.isEmpty()) {
-                    c.rollback();
-                    throw new BatchFencedException(fenced, "another consumer stored clicks of " + fenced
-                            + " after this one took them (this one was out of the group for a while)");
                 }
                 c.commit();
                 return;
@@ -319,7 +325,10 @@ public final class PostgresClickSink implements ClickSink {
              PreparedStatement update = c.prepareStatement("UPDATE click_offsets SET last_offset = ?,"
                      + " updated_at = now() WHERE kafka_topic = ? AND kafka_partition = ? AND last_offset = ?"
                      + " AND topic_id = ?")) {
-            for (Map.Entry<TopicPartition, PartitionBatch> entry : batches.entrySet()) {
+            List<Map.Entry<TopicPartition, PartitionBatch>> inOrder = new ArrayList<>(batches.entrySet());
+            inOrder.sort(Map.Entry.comparingByKey(Comparator.comparing(TopicPartition::topic)
+                    .thenComparingInt(TopicPartition::partition)));
+            for (Map.Entry<TopicPartition, PartitionBatch> entry : inOrder) {
                 TopicPartition partition = entry.getKey();
                 PartitionBatch batch = entry.getValue();
                 if (!batch.movesOn()) {

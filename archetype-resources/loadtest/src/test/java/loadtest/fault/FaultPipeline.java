@@ -2,9 +2,16 @@ package ${package}.loadtest.fault;
 
 import ${package}.dev.BrokerSettings;
 import ${package}.dev.LocalKafkaBroker;
+#if( $sink == "postgres" )
+import ${package}.consumer.postgres.PostgresSinkConfig;
+import ${package}.dev.LocalPostgres;
+#end
 import ${package}.dev.process.ChildJvm;
 import ${package}.loadtest.ClickApps;
 import ${package}.loadtest.SinkContents;
+#if( $sink == "postgres" )
+import ${package}.loadtest.postgres.TableContents;
+#end
 import ${package}.shared.ClickEvent;
 import ${package}.shared.ClickJson;
 import ${package}.shared.ClickTopic;
@@ -18,7 +25,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -85,13 +94,69 @@ final class FaultPipeline implements AutoCloseable {
      * timeout.
      */
     ChildJvm startConsumer() {
-        consumerStarts++;
-        consumer = ClickApps.consumer(broker.bootstrapServers(), TOPIC, GROUP, sinkDir())
-                .environment(Map.of("CLICK_CONSUMER_INSTANCE_ID", "fault-consumer-1"))
-                .log(dir.resolve("consumer-" + consumerStarts + ".log"))
-                .start();
+        consumer = startConsumer("fault-consumer-1", Map.of());
         return consumer;
     }
+
+    /**
+     * Another consumer of the group, with its own instance id and any further variables (a client properties file
+     * with a shorter session timeout, say); with a database started, it stores there.
+     */
+    ChildJvm startConsumer(String instanceId, Map<String, String> environment) {
+        consumerStarts++;
+        Map<String, String> variables = new HashMap<>(environment);
+        variables.put("CLICK_CONSUMER_INSTANCE_ID", instanceId);
+#if( $sink == "postgres" )
+        if (postgres != null) {
+            variables.put("CLICK_SINK", "postgres");
+            variables.put(PostgresSinkConfig.URL_ENV_VARIABLE, postgres.jdbcUrl());
+            variables.put(PostgresSinkConfig.USER_ENV_VARIABLE, postgres.user());
+            variables.put(PostgresSinkConfig.PASSWORD_ENV_VARIABLE, postgres.password());
+        }
+#end
+        return ClickApps.consumer(broker.bootstrapServers(), TOPIC, GROUP, sinkDir())
+                .environment(variables)
+                .log(dir.resolve("consumer-" + consumerStarts + ".log"))
+                .start();
+    }
+#if( $sink == "postgres" )
+
+    /** The consumer's database, once {@link #startPostgres()} ran: consumers started after that store there. */
+    LocalPostgres postgres;
+
+    LocalPostgres startPostgres() throws IOException {
+        // a test's @TempDir is rwx------; as root the server runs as nobody, who must pass through it
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        postgres = LocalPostgres.start(dir.resolve("postgres"), 0);
+        return postgres;
+    }
+
+    /** What the clicks table holds of the test's topic. */
+    TableContents table() {
+        return TableContents.read(postgres.jdbcUrl(), postgres.user(), postgres.password(), TOPIC);
+    }
+
+    /** Waits until the table holds every one of {@code eventIds} (or the time is up); returns what it holds. */
+    TableContents awaitInTable(Collection<String> eventIds, Duration timeout, ChildJvm... consumers) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        TableContents table = table();
+        while (System.nanoTime() < deadline) {
+            table = table();
+            SinkContents current = table.sink();
+            if (eventIds.stream().allMatch(id -> current.count(id) > 0)) {
+                return table;
+            }
+            for (ChildJvm child : consumers) {
+                if (!child.isAlive()) {
+                    throw new AssertionError("a consumer died (exit code " + child.exitCode() + "); its log ends"
+                            + " with:" + System.lineSeparator() + child.logTail(40));
+                }
+            }
+            sleep(200);
+        }
+        return table;
+    }
+#end
 
     URI base() {
         return ClickApps.baseUri(webPort);
@@ -162,6 +227,11 @@ final class FaultPipeline implements AutoCloseable {
     public void close() {
         ChildJvm.closeAll(web, consumer);
         broker.close();
+#if( $sink == "postgres" )
+        if (postgres != null) {
+            postgres.close();
+        }
+#end
     }
 
     static void sleep(long millis) {
