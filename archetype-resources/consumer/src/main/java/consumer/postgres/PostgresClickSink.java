@@ -20,6 +20,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,6 +69,12 @@ public final class PostgresClickSink implements ClickSink {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresClickSink.class);
     private static final Duration MAINTENANCE_INTERVAL = Duration.ofHours(1);
+    /**
+     * How long one of this consumer's transactions may take before the server ends it (PostgreSQL 17 and later):
+     * a batch takes milliseconds, but a consumer frozen in the middle of one (a stopped VM) would otherwise hold its
+     * rows' locks, and the partitions' next owner would wait for as long as it is frozen.
+     */
+    static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(30);
 
     /** What this consumer holds of one claimed partition: its position as read at the claim, and the window. */
     private static final class Claim {
@@ -275,10 +282,12 @@ public final class PostgresClickSink implements ClickSink {
     }
 
     /**
-     * The batch's one transaction: each partition's position first, fenced, then the rows. Positions first, since
-     * moving one locks its row until the commit: a second consumer storing the same partition waits there, then
-     * finds the position moved and stores nothing; rows first, it would collide with the first one's rows instead.
-     * Partitions in one order, so that two batches over the same partitions cannot deadlock.
+     * The batch's one transaction: the rows, then each partition's position, fenced. Two consumers storing the same
+     * partition at once: the second one's rows wait for the first one's (the primary key), then collide with them,
+     * or its position no longer holds what it read; either way nothing of its batch is stored. Rows first, so that
+     * a consumer frozen before its rows are in (its COPY sent, the rows not) holds no lock another one waits for:
+     * the other goes on, and the frozen one's batch is refused when it thaws. A consumer frozen after its rows went
+     * in makes the partition's next owner wait until its transaction ends: {@link #TRANSACTION_TIMEOUT}.
      */
     private void store(Map<TopicPartition, PartitionBatch> batches, ClickCopy copy) throws SQLException,
             BatchFencedException {
@@ -286,12 +295,6 @@ public final class PostgresClickSink implements ClickSink {
         days.ensure(c, copy.days());
         for (int attempt = 1; ; attempt++) {
             try {
-                Set<TopicPartition> fenced = movePositions(c, batches);
-                if (!fenced.isEmpty()) {
-                    c.rollback();
-                    throw new BatchFencedException(fenced, "another consumer stored clicks of " + fenced
-                            + " after this one took them (this one was out of the group for a while)");
-                }
                 if (copy.rows() > 0) {
                     try {
                         c.unwrap(PGConnection.class).getCopyAPI().copyIn(ClickCopy.SQL,
@@ -300,10 +303,23 @@ public final class PostgresClickSink implements ClickSink {
                         throw new SQLException("COPY failed: " + e.getMessage(), "08006", e);
                     }
                 }
+                Set<TopicPartition> fenced = movePositions(c, batches);
+                if (!fenced.isEmpty()) {
+                    c.rollback();
+                    throw new BatchFencedException(fenced, "another consumer stored clicks of " + fenced
+                            + " after this one took them (this one was out of the group for a while)");
+                }
                 c.commit();
                 return;
             } catch (SQLException e) {
                 rollbackQuietly(c, e);
+                String state = String.valueOf(e.getSQLState());
+                if (state.equals("23505") || state.equals("40P01")) {
+                    // The rows of these offsets are there already (a unique key), or another consumer's batch over
+                    // the same partitions deadlocked with this one: another consumer stores these partitions.
+                    throw new BatchFencedException(batches.keySet(), "another consumer stored clicks of "
+                            + batches.keySet() + " after this one took them (" + e.getMessage() + ")");
+                }
                 if (attempt == 1 && "23514".equals(e.getSQLState()) && String.valueOf(e.getMessage())
                         .contains("no partition of relation")) {
                     // Another consumer's upkeep dropped a day this one knew: make the days again, once.
@@ -421,6 +437,11 @@ public final class PostgresClickSink implements ClickSink {
         properties.setProperty("tcpKeepAlive", "true");
         Connection opened = DriverManager.getConnection(config.jdbcUrl(), properties);
         try {
+            if (opened.getMetaData().getDatabaseMajorVersion() >= 17) {
+                try (Statement set = opened.createStatement()) {
+                    set.execute("SET transaction_timeout = " + TRANSACTION_TIMEOUT.toMillis());
+                }
+            }
             opened.setAutoCommit(false);
             connection = opened;
             if (!clock.instant().isBefore(nextMaintenance)) {

