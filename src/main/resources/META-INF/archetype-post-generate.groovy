@@ -124,6 +124,25 @@ class ClicklogProperties {
                 portOwners[port] = name
             }
         }
+        String sink = props.getProperty('sink')
+        if (!(sink in ['jsonl', 'postgres'])) {
+            problems << "sink='${sink}': must be jsonl (the consumer appends clicks to JSON Lines files) or postgres (it stores them in a PostgreSQL table, with a postgres compose service) (for example -Dsink=postgres)"
+        }
+        // postgresPort publishes the compose postgres service on the host: none keeps it on the compose network.
+        String postgresPort = props.getProperty('postgresPort')
+        if (postgresPort != 'none') {
+            Integer port = postgresPort ==~ /[0-9]{1,5}/ ? Integer.valueOf(postgresPort) : null
+            if (port == null || port < 1 || port > 65535) {
+                problems << "postgresPort='${postgresPort}': must be none (PostgreSQL on the compose network only) or a port from 1 to 65535 to publish it on 127.0.0.1 (for example -DpostgresPort=5432)"
+            } else if (sink == 'jsonl') {
+                problems << "postgresPort='${postgresPort}': postgresPort is only used with -Dsink=postgres (a jsonl project has no database); add -Dsink=postgres or leave -DpostgresPort out"
+            } else if (portOwners.containsKey(port)) {
+                problems << "postgresPort='${postgresPort}': the same port as ${portOwners[port]}; every port must be different (choose another -DpostgresPort)"
+            } else {
+                portOwners[port] = 'postgresPort'
+            }
+        }
+
         if (nodes > 1) {
             // Nodes 2..n: checked after every given port is known, so a collision names both sides.
             NODE_PORTS.findAll { name -> portOwners.values().contains(name) }.each { name ->
