@@ -5,13 +5,16 @@
  *    where bad values are caught for `-B` and for archetype.properties files. On any problem the generated
  *    directory is removed (nothing half-made stays behind) and generation fails with every problem listed,
  *    each naming the property, the value, the rule and a fix.
- * 2. Finishes what the plugin cannot do: keeps the compose file of the chosen broker mode and node count, writes a KRaft
- *    cluster id into .env, and restores the executable bit of mvnw and of shell scripts.
+ * 2. Finishes what the plugin cannot do: keeps the compose file of the chosen broker mode and node count, removes the
+ *    files the chosen property set does not use (the leader-kill test of a single node, everything of PostgreSQL in
+ *    a jsonl project), writes a KRaft cluster id and a PostgreSQL password into .env, and restores the executable
+ *    bit of mvnw and of shell scripts.
  */
 import java.nio.ByteBuffer
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.StandardCopyOption
+import java.security.SecureRandom
 
 Path projectDir = Path.of(request.outputDirectory, request.artifactId)
 Properties props = request.properties
@@ -31,14 +34,37 @@ Path chosen = projectDir.resolve("docker-compose.broker.${topology}.yml")
 Files.move(chosen, projectDir.resolve('docker-compose.broker.yml'), StandardCopyOption.REPLACE_EXISTING)
 ['kraft', 'kraft-cluster', 'zookeeper'].each { Files.deleteIfExists(projectDir.resolve("docker-compose.broker.${it}.yml")) }
 
+String packagePath = props.getProperty('package').replace('.', '/')
+
 // The leader-kill fault test needs a cluster: a single-node project gets no such test rather than one that skips.
 if (props.getProperty('kafkaNodes') != '3') {
-    String packagePath = props.getProperty('package').replace('.', '/')
     Files.delete(projectDir.resolve("loadtest/src/test/java/${packagePath}/loadtest/fault/LeaderKillFaultIT.java"))
 }
 
+// A jsonl project carries nothing of PostgreSQL. Its code is in every project's templates (whole files, not
+// #if blocks): every directory named postgres under a module's own package (consumer/postgres, loadtest's
+// fault/postgres, ...), LocalPostgres and its test, and the consumer's migrations. Whichever exist go.
+if (props.getProperty('sink') != 'postgres') {
+    List<Path> postgresOnly = ["dev/src/main/java/${packagePath}/dev/LocalPostgres.java",
+                               "dev/src/test/java/${packagePath}/dev/LocalPostgresIT.java",
+                               'consumer/src/main/resources/db'].collect { projectDir.resolve(it.toString()) }
+    Files.list(projectDir).withCloseable { it.filter { Files.isDirectory(it) }.toList() }.each { Path module ->
+        ['main', 'test'].each { scope ->
+            // below <package>/<module>, so that a package with a segment named postgres keeps its code
+            Path moduleCode = module.resolve("src/${scope}/java/${packagePath}/${module.fileName}")
+            if (Files.isDirectory(moduleCode)) {
+                Files.walk(moduleCode).withCloseable { paths ->
+                    postgresOnly.addAll(paths.filter { it != moduleCode && Files.isDirectory(it) && it.fileName.toString() == 'postgres' }.toList())
+                }
+            }
+        }
+    }
+    postgresOnly.each { deleteTree(it) }
+}
+
 Path env = projectDir.resolve('.env')
-Files.writeString(env, Files.readString(env).replace('__KAFKA_CLUSTER_ID__', newClusterId()))
+Files.writeString(env, Files.readString(env).replace('__KAFKA_CLUSTER_ID__', newClusterId())
+        .replace('__POSTGRES_PASSWORD__', newPostgresPassword()))
 
 // Velocity has no arithmetic on string properties: the other nodes' ports (node n: port + 100 * (n - 1)) are
 // filled in here, as __kafkaOutsidePort_2__ and the like, in .env, the README and the sources (the doctor's
@@ -74,6 +100,16 @@ static String newClusterId() {
     UUID uuid = UUID.randomUUID()
     ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.mostSignificantBits).putLong(uuid.leastSignificantBits)
     return Base64.urlEncoder.withoutPadding().encodeToString(bytes.array())
+}
+
+/**
+ * The compose PostgreSQL's password, new for each project: 24 random bytes, URL-safe base64 without padding, so
+ * 32 characters of A-Z a-z 0-9 - _ that need no quoting in .env, a JDBC URL or a shell.
+ */
+static String newPostgresPassword() {
+    byte[] bytes = new byte[24]
+    new SecureRandom().nextBytes(bytes)
+    return Base64.urlEncoder.withoutPadding().encodeToString(bytes)
 }
 
 static void deleteTree(Path dir) {
@@ -124,6 +160,25 @@ class ClicklogProperties {
                 portOwners[port] = name
             }
         }
+        String sink = props.getProperty('sink')
+        if (!(sink in ['jsonl', 'postgres'])) {
+            problems << "sink='${sink}': must be jsonl (the consumer appends clicks to JSON Lines files) or postgres (it stores them in a PostgreSQL table, with a postgres compose service) (for example -Dsink=postgres)"
+        }
+        // postgresPort publishes the compose postgres service on the host: none keeps it on the compose network.
+        String postgresPort = props.getProperty('postgresPort')
+        if (postgresPort != 'none') {
+            Integer port = postgresPort ==~ /[0-9]{1,5}/ ? Integer.valueOf(postgresPort) : null
+            if (port == null || port < 1 || port > 65535) {
+                problems << "postgresPort='${postgresPort}': must be none (PostgreSQL on the compose network only) or a port from 1 to 65535 to publish it on 127.0.0.1 (for example -DpostgresPort=5432)"
+            } else if (sink == 'jsonl') {
+                problems << "postgresPort='${postgresPort}': postgresPort is only used with -Dsink=postgres (a jsonl project has no database); add -Dsink=postgres or leave -DpostgresPort out"
+            } else if (portOwners.containsKey(port)) {
+                problems << "postgresPort='${postgresPort}': the same port as ${portOwners[port]}; every port must be different (choose another -DpostgresPort)"
+            } else {
+                portOwners[port] = 'postgresPort'
+            }
+        }
+
         if (nodes > 1) {
             // Nodes 2..n: checked after every given port is known, so a collision names both sides.
             NODE_PORTS.findAll { name -> portOwners.values().contains(name) }.each { name ->

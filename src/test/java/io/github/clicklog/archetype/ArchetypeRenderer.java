@@ -99,6 +99,16 @@ public final class ArchetypeRenderer {
      * (validation) and then removes the directory, as in a real generation.
      */
     public static Path generate(ArchetypeProperties properties, Path outputDirectory) {
+        Path projectDir = renderTemplates(properties, outputDirectory);
+        runPostGenerate(properties, outputDirectory);
+        return projectDir;
+    }
+
+    /**
+     * The plugin's part alone: every template rendered or copied into {@code outputDirectory/<artifactId>}, before the
+     * post-generate script (which a test may then run on a tree it has added files to).
+     */
+    public static Path renderTemplates(ArchetypeProperties properties, Path outputDirectory) {
         Path projectDir = outputDirectory.resolve(properties.artifactId());
         VelocityEngine velocity = archetypeVelocity();
         VelocityContext context = new VelocityContext();
@@ -119,7 +129,6 @@ public final class ArchetypeRenderer {
             }
             write(velocity, context, template, projectDir.resolve(target), rootPom || fileSet.filtered());
         }
-        runPostGenerate(properties, outputDirectory);
         return projectDir;
     }
 
@@ -263,7 +272,10 @@ public final class ArchetypeRenderer {
         return result;
     }
 
-    /** Property sets the tests render: the defaults, everything changed, and ZooKeeper mode. */
+    /**
+     * Property sets the tests render: the defaults, everything changed (the PostgreSQL sink with a published port
+     * included), ZooKeeper mode, the cluster, and the PostgreSQL sink with its port on the compose network only.
+     */
     public static Map<String, ArchetypeProperties> propertySets() {
         Map<String, ArchetypeProperties> sets = new LinkedHashMap<>();
         sets.put("default", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks")));
@@ -274,7 +286,7 @@ public final class ArchetypeRenderer {
                 Map.entry("kafkaControllerPort", "29094"), Map.entry("zookeeperPort", "22181"),
                 Map.entry("webPort", "18080"), Map.entry("consumerPort", "18081"),
                 Map.entry("kafkaOutsideHost", "broker.acme.test"),
-                Map.entry("topic", "movie-clicks"))));
+                Map.entry("topic", "movie-clicks"), Map.entry("sink", "postgres"), Map.entry("postgresPort", "25432"))));
         sets.put("zookeeper", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks",
                 "brokerMode", "zookeeper")));
         sets.put("cluster", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks",
@@ -287,6 +299,8 @@ public final class ArchetypeRenderer {
                 Map.entry("kafkaControllerPort", "29094"), Map.entry("webPort", "18080"),
                 Map.entry("consumerPort", "18081"), Map.entry("kafkaOutsideHost", "broker.acme.test"),
                 Map.entry("topic", "movie-clicks"))));
+        sets.put("postgres", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks",
+                "sink", "postgres")));
         return sets;
     }
 }

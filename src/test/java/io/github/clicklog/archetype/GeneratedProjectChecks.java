@@ -28,7 +28,7 @@ public final class GeneratedProjectChecks {
     private static final Pattern PROPERTY_REFERENCE = Pattern.compile(
             "\\$!?\\{?(groupId|artifactId|package|packageInPathFormat|brokerMode|kafkaOutsidePort|kafkaInsidePort"
                     + "|kafkaControllerPort|zookeeperPort|kafkaOutsideHost|webPort|consumerPort|allowedOrigins|topic"
-                    + "|kafkaNodes|partitions)\\b\\}?");
+                    + "|kafkaNodes|partitions|sink|postgresPort)\\b\\}?");
     /** A node-port token (__kafkaOutsidePort_2__) the post-generate script should have filled in. */
     private static final Pattern NODE_PORT_TOKEN = Pattern.compile("__[a-z][A-Za-z]*_[0-9]+__");
     /** A build-time token of the archetype's own pom (@kafka.version@) that filtering missed. */
@@ -67,6 +67,7 @@ public final class GeneratedProjectChecks {
         problems.addAll(carriesValues(project, properties));
         problems.addAll(contractLines(project, properties));
         problems.addAll(compose(project, properties));
+        problems.addAll(SinkChecks.problems(project, properties));
         problems.addAll(buildReports(project, faultTests, onlyIts));
         return problems;
     }
@@ -107,6 +108,9 @@ public final class GeneratedProjectChecks {
         }
         if (Files.isRegularFile(project.resolve(".env")) && read(project.resolve(".env")).contains("__KAFKA_CLUSTER_ID__")) {
             problems.add(".env still has the __KAFKA_CLUSTER_ID__ placeholder");
+        }
+        if (Files.isRegularFile(project.resolve(".env")) && read(project.resolve(".env")).contains(SinkChecks.PASSWORD_TOKEN)) {
+            problems.add(".env still has the " + SinkChecks.PASSWORD_TOKEN + " placeholder");
         }
         return problems;
     }
@@ -175,9 +179,14 @@ public final class GeneratedProjectChecks {
         }
         if (!defaults.get("topic").equals(properties.topic())) {
             // The tracker script, its browser global and its attribute share the name (clicklog.js, clicklog.track,
-            // window.clicklog, data-clicklog-item): not the topic.
+            // window.clicklog, data-clicklog-item): not the topic. Nor is the PostgreSQL database and its role
+            // (POSTGRES_DB=, POSTGRES_USER=, CLICK_DATABASE_USER=, psql's -U and -d and its database argument, a
+            // JDBC URL's path).
+            String database = Pattern.quote(SinkChecks.DATABASE);
             forbidden.put("topic default " + defaults.get("topic"),
-                    Pattern.compile("(?<![A-Za-z0-9])(?<!data-)(?<!window\\.)" + Pattern.quote(defaults.get("topic"))
+                    Pattern.compile("(?<![A-Za-z0-9])(?<!data-)(?<!window\\.)(?<!_DB=)(?<!_USER=)(?<!-U )"
+                            + "(?<!-d )(?<!-U " + database + " )(?<!postgresql://[^\\s/]{1,100}/)"
+                            + Pattern.quote(defaults.get("topic"))
                             + "(?![A-Za-z0-9])(?!\\.(?:js|track|flush|pending|sessionId)\\b)"));
         }
         List<String> problems = new ArrayList<>();

@@ -108,6 +108,11 @@ class PropertyValidationTest {
             "allowedOrigins|*.example.com|allowedOrigins='*.example.com': '*.example.com' is not a subdomain pattern: scheme://*.domain[:port]",
             "allowedOrigins|'https://www.example.com,https://*.com'|allowedOrigins='https://www.example.com,https://*.com': 'https://*.com' is not a subdomain pattern",
             "allowedOrigins|'*,https://*.example.com'|allowedOrigins='*,https://*.example.com': * already allows every origin",
+            "sink|mysql|sink='mysql': must be jsonl (the consumer appends clicks to JSON Lines files) or postgres",
+            "sink|Postgres|sink='Postgres': must be jsonl",
+            "sink|''|sink='': must be jsonl",
+            "postgresPort|5432|postgresPort='5432': postgresPort is only used with -Dsink=postgres",
+            "postgresPort|abc|postgresPort='abc': must be none (PostgreSQL on the compose network only) or a port from 1 to 65535",
     })
     void a_bad_value_is_named_with_its_rule(String property, String value, String message) throws Exception {
         List<String> found = problemsWith(property, value);
@@ -126,6 +131,24 @@ class PropertyValidationTest {
         // node 3's ports are the highest: 65335 + 200 = 65535
         assertEquals(List.of(), problemsWith("kafkaNodes", "3", "kafkaOutsidePort", "65335", "kafkaInsidePort", "65334",
                 "kafkaControllerPort", "65333"));
+    }
+
+    @Test
+    void a_postgres_sink_with_or_without_a_published_port_is_valid() throws Exception {
+        assertEquals(List.of(), problemsWith("sink", "jsonl", "postgresPort", "none"));
+        assertEquals(List.of(), problemsWith("sink", "postgres"));
+        assertEquals(List.of(), problemsWith("sink", "postgres", "postgresPort", "5432"));
+        assertEquals(List.of(), problemsWith("sink", "postgres", "postgresPort", "1"));
+        assertEquals(List.of(), problemsWith("sink", "postgres", "postgresPort", "65535", "kafkaNodes", "3"));
+        assertEquals(List.of(), problemsWith("sink", "postgres", "postgresPort", "5432", "brokerMode", "zookeeper"));
+    }
+
+    /** postgresPort is one more port on the host: each collision is one problem naming both sides. */
+    @Test
+    void a_postgres_port_collision_is_reported_once() throws Exception {
+        List<String> found = problemsWith("sink", "postgres", "postgresPort", "8001");
+        assertEquals(List.of("postgresPort='8001': the same port as consumerPort; every port must be different"
+                + " (choose another -DpostgresPort)"), found);
     }
 
     /** The node port step of the tests is the script's: node n uses each Kafka port + 100 * (n - 1). */
@@ -150,6 +173,16 @@ class PropertyValidationTest {
             "partitions=1001|partitions='1001': the click topic's partition count must be an integer from 1 to 1000",
             "partitions=x|partitions='x': the click topic's partition count must be an integer from 1 to 1000",
             "partitions=-3|partitions='-3': the click topic's partition count must be an integer from 1 to 1000",
+            "sink=postgres,postgresPort=0|postgresPort='0': must be none (PostgreSQL on the compose network only) or a port from 1 to 65535",
+            "sink=postgres,postgresPort=65536|postgresPort='65536': must be none",
+            "sink=postgres,postgresPort=NONE|postgresPort='NONE': must be none",
+            "sink=postgres,postgresPort=8000|postgresPort='8000': the same port as webPort",
+            "sink=postgres,postgresPort=9092|postgresPort='9092': the same port as kafkaOutsidePort",
+            "sink=postgres,webPort=15432,postgresPort=15432|postgresPort='15432': the same port as webPort",
+            "sink=postgres,kafkaNodes=3,postgresPort=9292|postgresPort='9292': the same port as node 3's kafkaOutsidePort (kafkaOutsidePort + 200 = 9292)",
+            "sink=postgres,kafkaNodes=3,postgresPort=9193|postgresPort='9193': the same port as node 2's kafkaInsidePort",
+            "sink=jsonl,postgresPort=25432|postgresPort='25432': postgresPort is only used with -Dsink=postgres",
+            "sink=mysql,postgresPort=25432|sink='mysql': must be jsonl",
     })
     void a_bad_cluster_or_partition_value_is_named_with_its_rule_and_fix(String overrides, String message) throws Exception {
         List<String> given = new java.util.ArrayList<>();
