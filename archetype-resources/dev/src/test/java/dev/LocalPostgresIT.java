@@ -53,9 +53,9 @@ class LocalPostgresIT {
     }
 
     @Test
-    void logs_in_with_its_password_over_tcp_to_a_durable_clicklog_database() throws Exception {
+    void logs_in_with_its_password_over_tcp_to_a_durable_database() throws Exception {
         try (Connection connection = connect(postgres)) {
-            assertEquals(List.of("clicklog", "clicklog", "127.0.0.1", "on", "on"), row(connection,
+            assertEquals(List.of(LocalPostgres.DATABASE, LocalPostgres.USER, "127.0.0.1", "on", "on"), row(connection,
                     "SELECT current_database(), current_user, current_setting('listen_addresses'),"
                             + " current_setting('fsync'), current_setting('synchronous_commit')"));
         }

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
 final class DayPartitions {
 
     static final int DAYS_AHEAD = 2;
-    /** "clicklog" in ASCII: the advisory lock of this table's partitions, for every consumer of the database. */
+    /** The advisory lock of this table's partitions: any fixed number, the same in every consumer of the database. */
     static final long LOCK_KEY = 0x636c69636b6c6f67L;
     private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("'clicks_'yyyyMMdd");
     private static final Pattern NAME_PATTERN = Pattern.compile("clicks_(\\d{8})");

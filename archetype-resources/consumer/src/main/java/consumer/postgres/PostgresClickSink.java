@@ -69,6 +69,8 @@ public final class PostgresClickSink implements ClickSink {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresClickSink.class);
     private static final Duration MAINTENANCE_INTERVAL = Duration.ofHours(1);
+    /** The consumers' sessions in pg_stat_activity. */
+    public static final String APPLICATION_NAME = "${artifactId}-consumer";
     /**
      * How long one of this consumer's transactions may take before the server ends it (PostgreSQL 17 and later):
      * a batch takes milliseconds, but a consumer frozen in the middle of one (a stopped VM) would otherwise hold its
@@ -430,7 +432,8 @@ public final class PostgresClickSink implements ClickSink {
         Properties properties = new Properties();
         properties.setProperty("user", config.user());
         properties.setProperty("password", config.password());
-        properties.setProperty("ApplicationName", "clicklog-consumer");
+        // pg_stat_activity shows which sessions are the consumers'
+        properties.setProperty("ApplicationName", APPLICATION_NAME);
         // Fail fast when the database is away: the loop pauses and tries again, and must not hang meanwhile.
         properties.setProperty("connectTimeout", "5");
         properties.setProperty("socketTimeout", "60");

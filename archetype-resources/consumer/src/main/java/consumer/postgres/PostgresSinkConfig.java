@@ -19,6 +19,8 @@ public record PostgresSinkConfig(String jdbcUrl, String user, String password, i
     public static final String RETENTION_ENV_VARIABLE = "CLICK_RETENTION_DAYS";
     /** The compose file's postgres service, as seen from the host (its port is published only if generated so). */
     public static final String DEFAULT_URL = "jdbc:postgresql://localhost:#if( $postgresPort == "none" )5432#{else}${postgresPort}#end/clicklog";
+    /** The database and user of the compose file's postgres service (POSTGRES_DB, POSTGRES_USER) and of dev mode. */
+    public static final String DEFAULT_DATABASE = "clicklog";
     public static final String DEFAULT_USER = "clicklog";
     public static final int DEFAULT_RETENTION_DAYS = 90;
 

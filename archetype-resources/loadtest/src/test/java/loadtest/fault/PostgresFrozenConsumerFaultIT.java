@@ -1,5 +1,6 @@
 package ${package}.loadtest.fault;
 
+import ${package}.consumer.postgres.PostgresClickSink;
 import ${package}.dev.process.ChildJvm;
 import ${package}.loadtest.BenchClicks;
 import ${package}.loadtest.ClickLoad;
@@ -108,7 +109,7 @@ class PostgresFrozenConsumerFaultIT {
             // pg_stat_activity is read once per transaction unless told to read it again: the lock's is still open
             try (Statement query = db.createStatement();
                  ResultSet row = query.executeQuery("SELECT pg_stat_clear_snapshot(), count(*) FROM pg_stat_activity"
-                         + " WHERE application_name = 'clicklog-consumer' AND wait_event_type = 'Lock'"
+                         + " WHERE application_name = '" + PostgresClickSink.APPLICATION_NAME + "' AND wait_event_type = 'Lock'"
                          + " AND query LIKE 'COPY clicks%'")) {
                 if (row.next() && row.getInt(2) > 0) {
                     return;

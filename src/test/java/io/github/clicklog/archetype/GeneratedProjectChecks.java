@@ -181,10 +181,11 @@ public final class GeneratedProjectChecks {
             // The tracker script, its browser global and its attribute share the name (clicklog.js, clicklog.track,
             // window.clicklog, data-clicklog-item): not the topic. Nor is the PostgreSQL database and its role
             // (POSTGRES_DB=, POSTGRES_USER=, CLICK_DATABASE_USER=, psql's -U and -d and its database argument, a
-            // JDBC URL's path).
+            // JDBC URL's path, and the consumer's constants of both, DEFAULT_DATABASE and DEFAULT_USER).
             String database = Pattern.quote(SinkChecks.DATABASE);
             forbidden.put("topic default " + defaults.get("topic"),
                     Pattern.compile("(?<![A-Za-z0-9])(?<!data-)(?<!window\\.)(?<!_DB=)(?<!_USER=)(?<!-U )"
+                            + "(?<!DEFAULT_DATABASE = \")(?<!DEFAULT_USER = \")"
                             + "(?<!-d )(?<!-U " + database + " )(?<!postgresql://[^\\s/]{1,100}/)"
                             + Pattern.quote(defaults.get("topic"))
                             + "(?![A-Za-z0-9])(?!\\.(?:js|track|flush|pending|sessionId)\\b)"));
