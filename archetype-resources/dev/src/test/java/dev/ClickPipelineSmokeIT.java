@@ -2,6 +2,10 @@ package ${package}.dev;
 
 import ${package}.consumer.ClickConsumerApp;
 import ${package}.consumer.ClickConsumerConfig;
+#if( $sink == "postgres" )
+import ${package}.consumer.postgres.PostgresClickSink;
+import ${package}.consumer.postgres.PostgresSinkConfig;
+#end
 import ${package}.doctor.BootstrapServers;
 import ${package}.shared.ClickTopic;
 import ${package}.web.WebProducerApp;
@@ -33,6 +37,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+#if( $sink == "postgres" )
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+#end
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -59,8 +71,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
+#if( $sink == "postgres" )
+ * The whole pipeline on a real broker, over real HTTP, into a real PostgreSQL: web producer → Kafka → consumer →
+ * the clicks table ({@link LocalPostgres}). Nothing is mocked, so a break anywhere fails it. The rows are read back
+ * in the shape of the JSON Lines sink's lines, so that both kinds of project check the same things.
+#else
  * The whole pipeline on a real broker, over real HTTP, into real files: web producer → Kafka → consumer →
  * {@code <dataDir>/<topic>-<partition>.jsonl}. Nothing is mocked, so a break anywhere fails it.
+#end
  *
  * <p>The tests run in order and share the pipeline: the clicks of the first are the baseline the later ones
  * count against.
@@ -82,6 +100,9 @@ class ClickPipelineSmokeIT {
     private static WebProducerApp web;
     private static Admin admin;
     private static Path sinkDir;
+#if( $sink == "postgres" )
+    private static LocalPostgres postgres;
+#end
     private static final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -100,8 +121,17 @@ class ClickPipelineSmokeIT {
 
         BootstrapServers bootstrap = new BootstrapServers(broker.bootstrapServers(), "the smoke test's broker");
         sinkDir = workDir.resolve("sink");
+#if( $sink == "postgres" )
+        // rwx--x--x: as root the server runs as nobody, who must pass through the test's directory
+        Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwx--x--x"));
+        postgres = LocalPostgres.start(workDir.resolve("postgres"), 0);
+        consumer = ClickConsumerApp.start(new ClickConsumerConfig(bootstrap, TOPIC, "smoke-" + UUID.randomUUID(),
+                sinkDir, Map.of()), PostgresClickSink.open(new PostgresSinkConfig(postgres.jdbcUrl(),
+                postgres.user(), postgres.password(), PostgresSinkConfig.DEFAULT_RETENTION_DAYS)));
+#else
         consumer = ClickConsumerApp.start(new ClickConsumerConfig(bootstrap, TOPIC, "smoke-" + UUID.randomUUID(),
                 sinkDir, Map.of()));
+#end
         long webStarting = System.nanoTime();
         web = WebProducerApp.start(new WebProducerConfig(bootstrap, TOPIC, 0, Map.of()));
         long webReady = System.nanoTime();
@@ -123,6 +153,13 @@ class ClickPipelineSmokeIT {
                 consumer.close();
             }
         });
+#if( $sink == "postgres" )
+        stopQuietly(failures, () -> {
+            if (postgres != null) {
+                postgres.close();
+            }
+        });
+#end
         stopQuietly(failures, () -> {
             if (admin != null) {
                 admin.close(Duration.ofSeconds(5));
@@ -325,6 +362,44 @@ class ClickPipelineSmokeIT {
         return lines;
     }
 
+#if( $sink == "postgres" )
+    /** The rows as the JSON Lines sink writes lines: topic, partition, offset and the click; checked like them. */
+    private static List<JsonNode> readSink() throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(),
+                postgres.password());
+             Statement query = connection.createStatement()) {
+            try (ResultSet rows = query.executeQuery("SELECT to_regclass('clicks') IS NOT NULL AS ready")) {
+                if (!rows.next() || !rows.getBoolean(1)) {
+                    return lines; // the consumer has not created its table yet
+                }
+            }
+            try (ResultSet rows = query.executeQuery("SELECT json_build_object('topic', kafka_topic, 'partition',"
+                    + " kafka_partition, 'offset', kafka_offset, 'click', jsonb_strip_nulls(jsonb_build_object("
+                    + "'eventId', event_id, 'timestamp', clicked_at, 'itemId', item_id, 'userId', user_id,"
+                    + " 'sessionId', session_id, 'page', page, 'referrer', referrer) || extra))::text"
+                    + " FROM clicks ORDER BY kafka_partition, kafka_offset")) {
+                int partition = -1;
+                long lastOffset = -1;
+                while (rows.next()) {
+                    JsonNode line = JSON.readTree(rows.getString(1));
+                    if (line.get("partition").asInt() != partition) {
+                        partition = line.get("partition").asInt();
+                        lastOffset = -1;
+                    }
+                    long offset = line.get("offset").asLong();
+                    assertTrue(offset > lastOffset, "partition " + partition + ": offset " + offset + " after "
+                            + lastOffset);
+                    lastOffset = offset;
+                    lines.add(line);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IOException("reading the clicks table: " + e.getMessage(), e);
+        }
+        return lines;
+    }
+#else
     private static List<JsonNode> readSink() throws IOException {
         List<JsonNode> lines = new ArrayList<>();
         if (!Files.isDirectory(sinkDir)) {
@@ -353,6 +428,8 @@ class ClickPipelineSmokeIT {
         }
         return lines;
     }
+
+#end
 
     private static List<String> storedEventIds() throws IOException {
         return readSink().stream().map(line -> line.get("click").get("eventId").asText()).toList();
