@@ -53,6 +53,8 @@ final class FaultPipeline implements AutoCloseable {
     ChildJvm web;
     ChildJvm consumer;
     private int consumerStarts;
+    /** Every consumer started, stopped in {@link #close()} whether or not a test stopped it. */
+    private final List<ChildJvm> consumers = new ArrayList<>();
     private int webStarts;
 
     private FaultPipeline(Path dir, LocalKafkaBroker broker) {
@@ -114,10 +116,12 @@ final class FaultPipeline implements AutoCloseable {
             variables.put(PostgresSinkConfig.PASSWORD_ENV_VARIABLE, postgres.password());
         }
 #end
-        return ClickApps.consumer(broker.bootstrapServers(), TOPIC, GROUP, sinkDir())
+        ChildJvm started = ClickApps.consumer(broker.bootstrapServers(), TOPIC, GROUP, sinkDir())
                 .environment(variables)
                 .log(dir.resolve("consumer-" + consumerStarts + ".log"))
                 .start();
+        consumers.add(started);
+        return started;
     }
 #if( $sink == "postgres" )
 
@@ -226,6 +230,7 @@ final class FaultPipeline implements AutoCloseable {
     @Override
     public void close() {
         ChildJvm.closeAll(web, consumer);
+        ChildJvm.closeAll(consumers.toArray(ChildJvm[]::new));
         broker.close();
 #if( $sink == "postgres" )
         if (postgres != null) {
