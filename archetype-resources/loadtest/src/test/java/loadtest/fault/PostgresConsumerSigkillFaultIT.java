@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         disabledReason = "a fault test takes a minute: run the fault tests with -Dfault=true (or -Dfault=postgres)")
 class PostgresConsumerSigkillFaultIT {
 
-    private static final int RATE = 500;
+    private static final int RATE = 400;
     private static final int CLICKS = 20_000;
     private static final int KILLS = 3;
 
@@ -53,10 +53,14 @@ class PostgresConsumerSigkillFaultIT {
                 FaultPipeline.sleep(random.nextInt(1_500));
                 long rows = pipeline.table().sink().lines();
                 rowsAtLastKill = rows;
-                assertTrue(!running.isDone(), "the load ended before kill " + kill + ": it would not be mid-stream");
+                // Mid-stream: clicks still to store, whether still being sent or in the backlog (on a loaded machine
+                // a restart can outlast the load; the consumer is then killed while catching up).
+                assertTrue(rows < CLICKS, "the consumer had stored everything before kill " + kill
+                        + ": it would not be mid-stream");
                 pipeline.consumer.sigkill();
                 System.out.printf("PostgresConsumerSigkillFaultIT: consumer SIGKILLed (kill %d of %d) with %d rows"
-                        + " stored%n", kill, KILLS, rows);
+                        + " stored, %s%n", kill, KILLS, rows, running.isDone() ? "catching up after the load"
+                        : "during the load");
                 FaultPipeline.sleep(random.nextInt(1_500));
                 pipeline.startConsumer();
             }
