@@ -28,6 +28,9 @@ public final class TableTail implements AutoCloseable {
         void onRow(long seq, long seenNanos);
     }
 
+    /** SQLSTATE undefined_table. */
+    private static final String UNDEFINED_TABLE = "42P01";
+
     private final Connection connection;
     private final String topic;
     private final RowListener listener;
@@ -104,6 +107,11 @@ public final class TableTail implements AutoCloseable {
             while (row.next()) {
                 moved.put(row.getInt(1), row.getLong(2));
             }
+        } catch (SQLException e) {
+            if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                return; // the consumer has not created the tables yet: nothing is stored
+            }
+            throw e;
         }
         long seen = System.nanoTime();
         long total = 0;
