@@ -2,6 +2,9 @@ package ${package}.loadtest.bench;
 
 import ${package}.dev.BrokerSettings;
 import ${package}.dev.LocalKafkaBroker;
+#if( $sink == "postgres" )
+import ${package}.dev.LocalPostgres;
+#end
 import ${package}.dev.process.ChildJvm;
 import ${package}.loadtest.BenchClicks;
 import ${package}.loadtest.ClickApps;
@@ -29,6 +32,10 @@ final class BenchPipeline implements AutoCloseable {
     ChildJvm web;
     int webPort;
     ChildJvm consumer;
+#if( $sink == "postgres" )
+    /** The PostgreSQL sink's database, started by its catch-up step. */
+    LocalPostgres postgres;
+#end
     /** The next click's seq in steps 2 and 3. */
     private long sequence;
 
@@ -85,5 +92,10 @@ final class BenchPipeline implements AutoCloseable {
     public void close() {
         ChildJvm.closeAll(web, consumer);
         broker.close();
+#if( $sink == "postgres" )
+        if (postgres != null) {
+            postgres.close();
+        }
+#end
     }
 }

@@ -1,11 +1,20 @@
 package ${package}.loadtest.bench;
 
 import ${package}.dev.LocalKafkaBroker;
+#if( $sink == "postgres" )
+import ${package}.dev.process.ChildJvm;
+#end
 import ${package}.loadtest.BenchClicks;
 import ${package}.loadtest.ClickApps;
 import ${package}.loadtest.ClickLoad;
 import ${package}.loadtest.LatencyRecorder;
 import ${package}.loadtest.SinkTail;
+#if( $sink == "postgres" )
+import ${package}.consumer.postgres.PostgresSinkConfig;
+import ${package}.dev.LocalPostgres;
+import ${package}.loadtest.postgres.ServerCpu;
+import ${package}.loadtest.postgres.TableTail;
+#end
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -14,6 +23,15 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
 import java.nio.file.Path;
+#if( $sink == "postgres" )
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+#end
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -30,11 +48,20 @@ import static ${package}.loadtest.bench.BenchmarkReport.problems;
 /**
  * The steps measured at the consumer's sink, with one {@link SinkTail} following its files: the consumer's
  * catch-up on everything steps 2 and 3 wrote (step 5), then end-to-end latency (step 4).
+#if( $sink == "postgres" )
+ * Then both again with the PostgreSQL sink, followed by a {@link TableTail}.
+#end
  */
 final class SinkSteps {
 
     /** Sequence numbers of the end-to-end step start here, apart from every click sent before it. */
     private static final long E2E_SEQ_BASE = 1_000_000_000L;
+#if( $sink == "postgres" )
+    /** And those of the PostgreSQL sink's end-to-end step here. */
+    private static final long POSTGRES_E2E_SEQ_BASE = 2_000_000_000L;
+    /** The JSON Lines consumer's catch-up, clicks/s: the PostgreSQL one's reference. */
+    private double jsonLinesCatchUp;
+#end
 
     private final BenchPipeline bench;
     private final BenchmarkOptions options;
@@ -65,6 +92,10 @@ final class SinkSteps {
             bench.consumer = ClickApps.consumer(bench.broker.bootstrapServers(), BenchPipeline.CLICK_TOPIC,
                             "click-benchmark", sink)
                     .jvmOptions(options.consumerJvmOptions())
+#if( $sink == "postgres" )
+                    // this project's consumer stores in PostgreSQL unless told otherwise
+                    .environment(Map.of("CLICK_SINK", "jsonl"))
+#end
                     .log(bench.work.resolve("consumer.log"))
                     .start();
             cpu.add("consumer", bench.consumer.handle());
@@ -83,8 +114,14 @@ final class SinkSteps {
                     String.format(Locale.ROOT, "%,.0f clicks/s (%,.0f/s counting JVM start)", total / fromFirst,
                             total / fromFork), "-", cpu.close()));
             writeBackCatchUp();
-            endToEnd();
+            endToEnd(E2E_SEQ_BASE, "sink line", "in sink", 50, "");
+#if( $sink == "postgres" )
+            jsonLinesCatchUp = total / fromFirst;
+#end
         }
+#if( $sink == "postgres" )
+        postgresSteps();
+#end
     }
 
     /**
@@ -107,12 +144,17 @@ final class SinkSteps {
         }
     }
 
-    /** Step 4: a fixed rate of single clicks, timed from each request's due time to its line in the sink. */
-    private void endToEnd() {
-        EndToEndClicks run = new EndToEndClicks(options.e2eRate, (long) (options.e2eRate * options.e2eDuration.toSeconds()));
+    /**
+     * Step 4: a fixed rate of single clicks, numbered from {@code seqBase}, timed from each request's due time to
+     * when the sink's reader saw it ({@code arrival}, counted {@code stored}); {@code sinkName} tells the targets
+     * of a second sink apart.
+     */
+    private void endToEnd(long seqBase, String arrival, String stored, double p99LimitMillis, String sinkName) {
+        EndToEndClicks run = new EndToEndClicks(options.e2eRate, (long) (options.e2eRate * options.e2eDuration.toSeconds()),
+                seqBase);
         e2eRun = run;
         ClickLoad load = bench.load(bench.webBase(), options.e2eConnections,
-                seq -> BenchClicks.single(E2E_SEQ_BASE + seq),
+                seq -> BenchClicks.single(seqBase + seq),
                 (seq, response, due, sent, done) -> {
                     if (response.status() == 202) {
                         run.acknowledge(seq);
@@ -126,28 +168,114 @@ final class SinkSteps {
         }
         Map<String, Double> usage = cpu.close();
         LatencyRecorder.Summary e2e = run.latencies();
-        bench.report.add(new BenchmarkReport.Row(String.format(Locale.ROOT, "4 end to end, POST to sink line,"
-                        + " %,.0f clicks/s fixed rate, %d connections", options.e2eRate, options.e2eConnections),
-                String.format(Locale.ROOT, "%,d acknowledged, %,d in sink, %d lost, %d duplicates%s",
-                        run.acknowledged(), run.stored(), run.missing(), run.duplicates(), problems(http)),
+        bench.report.add(new BenchmarkReport.Row(String.format(Locale.ROOT, "4 end to end, POST to %s,"
+                        + " %,.0f clicks/s fixed rate, %d connections", arrival, options.e2eRate, options.e2eConnections),
+                String.format(Locale.ROOT, "%,d acknowledged, %,d %s, %d lost, %d duplicates%s",
+                        run.acknowledged(), run.stored(), stored, run.missing(), run.duplicates(), problems(http)),
                 "e2e " + latency(e2e) + "; HTTP " + latency(http.latency()), usage));
-        bench.report.add(BenchmarkReport.Target.atMost("end-to-end p99 <= 50 ms at " + (long) options.e2eRate
-                + " clicks/s", e2e.percentileMillis(99), 50, "ms"));
-        bench.report.add(BenchmarkReport.Target.atMost("no acknowledged click lost end to end", run.missing(), 0,
-                "clicks"));
+        bench.report.add(BenchmarkReport.Target.atMost("end-to-end p99" + sinkName + " <= " + (long) p99LimitMillis
+                + " ms at " + (long) options.e2eRate + " clicks/s", e2e.percentileMillis(99), p99LimitMillis, "ms"));
+        bench.report.add(BenchmarkReport.Target.atMost("no acknowledged click lost end to end" + sinkName,
+                run.missing(), 0, "clicks"));
     }
 
     /** Called by the sink tail for every line: step 4's lines give end-to-end latencies. */
     private void e2eLine(byte[] line, long seen) {
+        e2eStored(BenchClicks.seqOf(line), seen);
+    }
+
+    /** A click's {@code seq} seen in the sink at {@code seen}: one of step 4's gives its end-to-end latency. */
+    private void e2eStored(long clickSeq, long seen) {
         EndToEndClicks run = e2eRun;
         if (run != null) {
-            long seq = BenchClicks.seqOf(line) - E2E_SEQ_BASE;
+            long seq = clickSeq - run.seqBase;
             if (seq >= 0 && seq < run.schedule.total()) {
                 run.stored(seq, seen);
             }
         }
     }
 
+#if( $sink == "postgres" )
+    /**
+     * The PostgreSQL sink: a consumer with {@code CLICK_SINK=postgres}, in a group of its own, on a database started
+     * here, catches up on the topic the JSON Lines consumer read (step 5, timed to the last row committed); then
+     * step 4 again, from the POST to the row committed. The JSON Lines consumer is stopped first, so that each step
+     * measures one consumer.
+     */
+    private void postgresSteps() {
+        ChildJvm.closeAll(bench.consumer);
+        LocalPostgres postgres = startPostgres();
+        long total = endOffsets(BenchPipeline.CLICK_TOPIC);
+        try (TableTail positions = tableTail(postgres, Duration.ofMillis(5), null)) {
+            CpuWindow cpu = bench.cpuWindow();
+            ServerCpu database = ServerCpu.start();
+            bench.consumer = ClickApps.consumer(bench.broker.bootstrapServers(), BenchPipeline.CLICK_TOPIC,
+                            "click-benchmark-postgres", bench.work.resolve("sink"))
+                    .jvmOptions(options.consumerJvmOptions())
+                    .environment(Map.of("CLICK_SINK", "postgres",
+                            PostgresSinkConfig.URL_ENV_VARIABLE, postgres.jdbcUrl(),
+                            PostgresSinkConfig.USER_ENV_VARIABLE, postgres.user(),
+                            PostgresSinkConfig.PASSWORD_ENV_VARIABLE, postgres.password()))
+                    .log(bench.work.resolve("consumer-postgres.log"))
+                    .start();
+            cpu.add("consumer", bench.consumer.handle());
+            long forked = bench.consumer.startedNanos();
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
+            while (positions.stored() < total) {
+                if (!bench.consumer.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the PostgreSQL consumer stored " + positions.stored() + " of "
+                            + total + " clicks; its log ends with:" + System.lineSeparator()
+                            + bench.consumer.logTail(30));
+                }
+                ClickApps.sleepMillis(20);
+            }
+            double rate = total / ((positions.lastMoveNanos() - positions.firstMoveNanos()) / 1e9);
+            double fromFork = total / ((positions.lastMoveNanos() - forked) / 1e9);
+            double databaseCores = database.cores();
+            bench.report.add(new BenchmarkReport.Row(String.format(Locale.ROOT, "5 consumer catch-up, PostgreSQL"
+                            + " sink (COPY per batch), %,d clicks", total),
+                    String.format(Locale.ROOT, "%,.0f clicks/s (%,.0f/s counting JVM start); PostgreSQL used %.2f"
+                            + " cores", rate, fromFork, databaseCores), "-", cpu.close()));
+            bench.report.add(BenchmarkReport.Target.atLeast("PostgreSQL catch-up >= 50% of JSON Lines catch-up",
+                    rate, jsonLinesCatchUp, 0.50));
+            bench.report.add(BenchmarkReport.Target.atLeast("PostgreSQL catch-up >= 30,000 clicks/s", rate, 30_000,
+                    1.0));
+        }
+        checkpoint(postgres);
+        writeBackCatchUp();
+        try (TableTail rows = tableTail(postgres, Duration.ofMillis(2), this::e2eStored)) {
+            endToEnd(POSTGRES_E2E_SEQ_BASE, "row committed (PostgreSQL)", "in table", 100, " to PostgreSQL row");
+        }
+    }
+
+    /** In {@code work}/postgres, which the server's user (nobody, when this JVM is root) must be able to reach. */
+    private LocalPostgres startPostgres() {
+        try {
+            Files.setPosixFilePermissions(bench.work, PosixFilePermissions.fromString("rwx--x--x"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open " + bench.work + " to the database server's user", e);
+        }
+        bench.postgres = LocalPostgres.start(bench.work.resolve("postgres"), 0);
+        return bench.postgres;
+    }
+
+    private static TableTail tableTail(LocalPostgres postgres, Duration poll, TableTail.RowListener listener) {
+        return new TableTail(postgres.jdbcUrl(), postgres.user(), postgres.password(), BenchPipeline.CLICK_TOPIC, poll,
+                listener);
+    }
+
+    /** The catch-up's pages and WAL written out now, not by a checkpoint in the middle of step 4. */
+    private static void checkpoint(LocalPostgres postgres) {
+        System.out.println("checkpointing PostgreSQL before its step 4 ...");
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), postgres.password());
+             Statement checkpoint = c.createStatement()) {
+            checkpoint.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            System.out.println("CHECKPOINT failed (" + e.getMessage() + "); step 4 may include one");
+        }
+    }
+
+#end
     private long endOffsets(String topic) {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (int p = 0; p < LocalKafkaBroker.CLICK_TOPIC_PARTITIONS; p++) {
@@ -172,13 +300,16 @@ final class SinkSteps {
     /** The clicks of step 4: which were acknowledged, which reached the sink, and how long that took. */
     private static final class EndToEndClicks {
         final ClickLoad.FixedRate schedule;
+        /** The first click's {@code seq}. */
+        final long seqBase;
         private final BitSet acknowledged = new BitSet();
         private final BitSet stored = new BitSet();
         private final LatencyRecorder latencies = new LatencyRecorder();
         private long duplicates;
 
-        EndToEndClicks(double perSecond, long total) {
+        EndToEndClicks(double perSecond, long total, long seqBase) {
             schedule = ClickLoad.FixedRate.startingNow(perSecond, total);
+            this.seqBase = seqBase;
         }
 
         synchronized void acknowledge(long seq) {
