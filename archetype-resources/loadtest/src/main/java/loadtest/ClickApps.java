@@ -41,6 +41,8 @@ public final class ClickApps {
                         "CLICK_TOPIC", topic,
                         "CLICK_CONSUMER_GROUP", group,
                         "CLICK_DATA_DIR", dataDir.toString(),
+                        // the files in dataDir, whichever sink the project was generated with; callers may change it
+                        "CLICK_SINK", "jsonl",
                         // a free port for its status server, so runs side by side (and dev mode) do not collide
                         "CONSUMER_PORT", Integer.toString(LocalKafkaBroker.freePort())));
     }

@@ -92,10 +92,6 @@ final class SinkSteps {
             bench.consumer = ClickApps.consumer(bench.broker.bootstrapServers(), BenchPipeline.CLICK_TOPIC,
                             "click-benchmark", sink)
                     .jvmOptions(options.consumerJvmOptions())
-#if( $sink == "postgres" )
-                    // this project's consumer stores in PostgreSQL unless told otherwise
-                    .environment(Map.of("CLICK_SINK", "jsonl"))
-#end
                     .log(bench.work.resolve("consumer.log"))
                     .start();
             cpu.add("consumer", bench.consumer.handle());
