@@ -96,11 +96,11 @@ final class ClickFiles {
         return files;
     }
 
-    /** The {@code dt=.../hour=...} folders of a topic, oldest first. */
+    /** The {@code dt=.../hour=...} folders of a topic, oldest first; other entries (an operator's) are left alone. */
     static List<Path> hourDirs(Path dataDir, String topic) throws IOException {
         List<Path> hours = new ArrayList<>();
-        for (Path day : sortedChildren(topicDir(dataDir, topic), "dt=*")) {
-            hours.addAll(sortedChildren(day, "hour=*"));
+        for (Path day : sortedChildren(topicDir(dataDir, topic), "dt=[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]")) {
+            hours.addAll(sortedChildren(day, "hour=[0-2][0-9]"));
         }
         return hours;
     }

@@ -55,15 +55,21 @@ final class PartitionFile implements Closeable {
     /** What {@link #stage} made of a click. */
     enum Staged { NEW, STORED_ALREADY, REPEAT }
 
-    /** The staged lines of one file: the newest one ({@code firstOffset} -1), or one the batch starts. */
+    /**
+     * The staged lines of one file, the newest one ({@code firstOffset} -1) or one the batch starts: where they are
+     * in {@link #staged}.
+     */
     private static final class Run {
         final long hour;
         final long firstOffset;
-        final ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        final int start;
+        int end;
 
-        Run(long hour, long firstOffset) {
+        Run(long hour, long firstOffset, int start) {
             this.hour = hour;
             this.firstOffset = firstOffset;
+            this.start = start;
+            this.end = start;
         }
     }
 
@@ -81,7 +87,9 @@ final class PartitionFile implements Closeable {
     private long newestHour;
     private long lastOffset;
 
-    // The batch under way: its lines by file, the fingerprints they add to the window, and the offsets seen.
+    // The batch under way: its lines (one buffer, kept from batch to batch), which of them go to which file, the
+    // fingerprints they add to the window, and the offsets seen.
+    private final ByteArrayOutputStream staged = new ByteArrayOutputStream();
     private final List<Run> runs = new ArrayList<>();
     private final List<Appended> appended = new ArrayList<>();
     private final List<Long> stagedFingerprints = new ArrayList<>();
@@ -184,10 +192,11 @@ final class PartitionFile implements Closeable {
         Run run = runs.isEmpty() ? null : runs.get(runs.size() - 1);
         if (run == null || hour != run.hour) {
             boolean continuesNewest = run == null && newest != null && hour == newestHour;
-            run = new Run(hour, continuesNewest ? -1 : click.offset());
+            run = new Run(hour, continuesNewest ? -1 : click.offset(), staged.size());
             runs.add(run);
         }
-        run.lines.writeBytes(click.toJsonLine());
+        staged.writeBytes(click.toJsonLine());
+        run.end = staged.size();
         stagedFingerprints.add(fingerprint);
         lastStaged = click.offset();
         return Staged.NEW;
@@ -195,6 +204,7 @@ final class PartitionFile implements Closeable {
 
     /** Appends the staged lines: to the newest file, and to the files this batch starts (not yet forced). */
     void appendStaged() throws IOException {
+        byte[] lines = staged.toByteArray();
         for (Run run : runs) {
             if (!appended.isEmpty()) {
                 // The file before is durable before the next one exists: after a power cut, a newer file with
@@ -222,7 +232,7 @@ final class PartitionFile implements Closeable {
                     syncDirectory(hourDir.getParent().getParent());
                 }
             }
-            ByteBuffer buffer = ByteBuffer.wrap(run.lines.toByteArray());
+            ByteBuffer buffer = ByteBuffer.wrap(lines, run.start, run.end - run.start);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
@@ -317,6 +327,7 @@ final class PartitionFile implements Closeable {
     }
 
     private void clearStaged() {
+        staged.reset();
         runs.clear();
         appended.clear();
         stagedFingerprints.clear();

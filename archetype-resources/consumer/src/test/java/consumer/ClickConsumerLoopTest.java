@@ -367,6 +367,27 @@ class ClickConsumerLoopTest {
     }
 
     @Test
+    void a_full_disk_pauses_shows_why_commits_nothing_and_goes_on_once_there_is_room() throws Exception {
+        try (SmallTmpfs disk = SmallTmpfs.mount(dataDir.resolve("small-disk"), "2m")) {
+            Path filler = disk.fillUp();
+            assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1));
+
+            app = ClickConsumerApp.start(new ClickConsumerConfig(BootstrapServers.resolve(Map.of()), Clicks.TOPIC,
+                    "test-group", disk.dir(), Map.of()), JsonLinesClickSink.open(disk.dir()), consumer, () -> producer);
+            await("not ready, with the reason", () -> app.health().problem().contains("No space left on device"));
+            assertTrue(app.isRunning() && app.health().live(), "a full disk is not fatal: " + app.health());
+            assertEquals(-1, committed(P0), "nothing committed while nothing can be written");
+
+            Files.delete(filler);
+            await("both clicks stored once there is room", () -> app.storedCount() == 2);
+            await("committed", () -> committed(P0) == 2);
+            await("ready again", () -> !app.health().problem().contains("No space left on device"));
+            app.close();
+            assertEquals(List.of(0L, 1L), offsets(JsonLinesClickSink.readAll(disk.dir())));
+        }
+    }
+
+    @Test
     void a_fenced_batch_is_not_stored_and_its_partitions_are_read_again_from_the_sink() throws Exception {
         FaultySink sink = new FaultySink(JsonLinesClickSink.open(dataDir));
         sink.failures.add(new BatchFencedException(Set.of(P0), "another consumer stored clicks of [" + P0 + "]"));

@@ -2,13 +2,11 @@ package ${package}.consumer;
 
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,16 +14,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/**
- * A full disk, for real: the data directory is a 2 MB tmpfs, filled up by another file. Mounting needs root (CI runs
- * as root); elsewhere the test says so and skips, but under {@code CI=true} it fails instead of skipping.
- */
+/** A full disk, for real: the data directory is a 2 MB tmpfs ({@link SmallTmpfs}), filled up by another file. */
 class JsonLinesDiskFullTest {
 
     private static final TopicPartition P0 = new TopicPartition(Clicks.TOPIC, 0);
@@ -33,36 +27,19 @@ class JsonLinesDiskFullTest {
 
     @TempDir
     Path temporary;
+    private SmallTmpfs disk;
     private Path dataDir;
-    private boolean mounted;
 
     @BeforeEach
     void mountSmallTmpfs() throws Exception {
-        dataDir = Files.createDirectory(temporary.resolve("small-disk"));
-        String problem;
-        try {
-            Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dataDir.toString())
-                    .redirectErrorStream(true).start();
-            String output = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            mounted = mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0;
-            problem = "mount -t tmpfs failed (" + output + "): the disk-full test needs root";
-        } catch (IOException e) {
-            problem = "no mount command (" + e.getMessage() + "): the disk-full test needs it, and root";
-        }
-        if (!mounted) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new IllegalStateException("CI=true and " + problem + "; CI runs the build as root");
-            }
-            System.out.println("SKIPPED: " + problem);
-            Assumptions.abort(problem);
-        }
+        disk = SmallTmpfs.mount(temporary.resolve("small-disk"), "2m");
+        dataDir = disk.dir();
     }
 
     @AfterEach
     void unmount() throws Exception {
-        if (mounted) {
-            Process umount = new ProcessBuilder("umount", dataDir.toString()).inheritIO().start();
-            assertTrue(umount.waitFor(30, TimeUnit.SECONDS) && umount.exitValue() == 0, "umount " + dataDir);
+        if (disk != null) {
+            disk.close();
         }
     }
 
@@ -79,7 +56,7 @@ class JsonLinesDiskFullTest {
             sink.write(List.of(Clicks.storedAt(0, 0, NOON)));
             Path newest = JsonLinesClickSink.newestFile(dataDir, P0).orElseThrow();
             byte[] before = Files.readAllBytes(newest);
-            Path filler = fillUp(dataDir.resolve("filler"));
+            Path filler = disk.fillUp();
 
             SinkUnavailableException e = assertThrows(SinkUnavailableException.class, () -> sink.write(batch));
             assertTrue(e.getMessage().contains("No space left on device") && e.getMessage().contains(dataDir.toString()),
@@ -101,19 +78,5 @@ class JsonLinesDiskFullTest {
 
     private List<Path> files() throws IOException {
         return ClickFiles.filesOf(dataDir, P0).stream().map(ClickFiles.ClickFile::path).toList();
-    }
-
-    /** Writes a file until the disk is full. */
-    private static Path fillUp(Path filler) throws IOException {
-        byte[] block = new byte[4096];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            while (true) {
-                out.write(block);
-                out.flush();
-            }
-        } catch (IOException e) {
-            assertTrue(String.valueOf(e.getMessage()).contains("No space left on device"), e.toString());
-        }
-        return filler;
     }
 }
