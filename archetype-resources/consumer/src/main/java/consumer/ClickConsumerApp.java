@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -101,9 +102,13 @@ public final class ClickConsumerApp implements AutoCloseable {
         }
     }
 
-    /** Starts the consumer with the default sink, JSON Lines files in {@link ClickConsumerConfig#dataDir()}. */
+    /**
+     * Starts the consumer with the default sink, JSON Lines files in {@link ClickConsumerConfig#dataDir()}, kept for
+     * {@code CLICK_RETENTION_DAYS} days.
+     */
     public static ClickConsumerApp start(ClickConsumerConfig config) throws IOException {
-        return startClosingSinkOnFailure(config, JsonLinesClickSink.open(config.dataDir()));
+        return startClosingSinkOnFailure(config, JsonLinesClickSink.open(config.dataDir(),
+                JsonLinesClickSink.retentionFrom(System.getenv()), Clock.systemUTC()));
     }
 
     /** Starts the consumer with a sink of your own; {@link #close()} closes it. */

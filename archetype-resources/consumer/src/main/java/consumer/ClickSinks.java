@@ -5,6 +5,7 @@ import ${package}.consumer.postgres.PostgresClickSink;
 import ${package}.consumer.postgres.PostgresSinkConfig;
 #end
 import java.io.IOException;
+import java.time.Clock;
 import java.util.Map;
 
 /**
@@ -26,7 +27,8 @@ final class ClickSinks {
         String kind = value == null || value.isBlank() ? DEFAULT : value.trim();
         switch (kind) {
             case "jsonl" -> {
-                JsonLinesClickSink sink = JsonLinesClickSink.open(config.dataDir());
+                JsonLinesClickSink sink = JsonLinesClickSink.open(config.dataDir(),
+                        JsonLinesClickSink.retentionFrom(environment), Clock.systemUTC());
                 sink.reportForceTimesTo(metrics::fsyncTook);
                 return sink;
             }

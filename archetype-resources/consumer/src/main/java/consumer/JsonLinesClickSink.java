@@ -2,6 +2,8 @@ package ${package}.consumer;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -13,6 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -20,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,16 +33,26 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 
 /**
- * The default {@link ClickSink}: append-only JSON Lines, one file per partition,
- * {@code <dataDir>/<topic>-<partition>.jsonl}, one {@link StoredClick#toJsonLine() line} per click. This class
- * is the directory and the batch; each file is a {@link PartitionFile}.
+ * The default {@link ClickSink}: append-only JSON Lines, a file per partition and hour of the clicks,
+ * {@code <dataDir>/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>-<partition>-<firstOffset>.jsonl} ({@link ClickFiles}), one
+ * {@link StoredClick#toJsonLine() line} per click. This class is the directory, the batch and the retention; the
+ * files of each partition are a {@link PartitionFile}.
  *
  * <ul>
- *   <li>Each file holds its partition's clicks in offset order, so its last line is the resume point.</li>
+ *   <li>Each partition's files hold its clicks in offset order, and only its newest file (the highest first offset)
+ *       is appended to, so the last line of that file is the resume point.</li>
+ *   <li>Retention: whole hours older than {@value #RETENTION_ENV_VARIABLE} days (default
+ *       {@value #DEFAULT_RETENTION_DAYS}) are deleted, for each claimed partition when it is first used and every
+ *       hour after; never a partition's newest file, which it resumes from. A file of the earlier layout,
+ *       {@code <dataDir>/<topic>-<partition>.jsonl}, is read as the partition's oldest file and deleted whole once
+ *       its newest click has expired.</li>
+ *   <li>A full disk ({@code No space left on device}) is a {@link SinkUnavailableException}: nothing of the batch
+ *       is kept, and the consumer waits and tries again.</li>
  *   <li>{@link #write} returns after {@link FileChannel#force} on every file it touched: the consumer commits
  *       offsets only after that. If any file fails, the whole batch is taken back out of every file.</li>
  *   <li>A line cut off by a crash is truncated away when the file is opened; that click was never committed,
@@ -45,8 +61,9 @@ import java.util.stream.Stream;
  *       {@value PartitionFile#RECENT_CLICKS} stored clicks is a browser's retry and is not stored again; that
  *       window is read back from the end of the file when a partition is opened, so it survives a restart
  *       ({@link RecentClientEvents}).</li>
- *   <li>Several consumers of one group may share the directory: each partition file is written only by the
- *       process that holds the lock on its lock file, {@code <topic>-<partition>.jsonl.lock} ({@link #claim}).
+ *   <li>Several consumers of one group may share the directory: the files of a partition are written only by
+ *       the process that holds the lock on its lock file, {@code <dataDir>/<topic>-<partition>.jsonl.lock}
+ *       ({@link #claim}; the name of earlier versions, so that they and this one exclude each other).
  *       The lock is taken when the partition is assigned, before its file is read, and let go when it is revoked
  *       or lost and on close; the operating system lets go of it when a process dies, even by SIGKILL. The
  *       lock files stay: deleting one while a process holds it would let a second process lock a new file of
@@ -57,7 +74,10 @@ import java.util.stream.Stream;
  */
 public final class JsonLinesClickSink implements ClickSink {
 
-    private static final String SUFFIX = ".jsonl";
+    public static final String RETENTION_ENV_VARIABLE = "CLICK_RETENTION_DAYS";
+    public static final int DEFAULT_RETENTION_DAYS = 90;
+    private static final String SUFFIX = ClickFiles.SUFFIX;
+    private static final Logger log = LoggerFactory.getLogger(JsonLinesClickSink.class);
     private static final String LOCK_SUFFIX = ".lock";
     /** The lock files some sink of this JVM has open: see {@link #claim}. */
     private static final Set<Path> LOCKED_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
@@ -70,6 +90,8 @@ public final class JsonLinesClickSink implements ClickSink {
 
     private final Path dataDir;
     private final FileOpener opener;
+    private final Duration retention;
+    private final Clock clock;
     /** The partitions whose lock this sink holds: only these are read or written. */
     private final Map<TopicPartition, FileLock> claims = new HashMap<>();
     /** Opened on first use, after the claim; closed when the claim ends, since another process may then append. */
@@ -80,25 +102,46 @@ public final class JsonLinesClickSink implements ClickSink {
         thread.setDaemon(true);
         return thread;
     });
+    /** Applies the retention every hour, also while no clicks come. */
+    private final ScheduledExecutorService retentionTimer = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "click-sink-retention");
+        thread.setDaemon(true);
+        return thread;
+    });
     private boolean closed;
     /** Told how long each batch's fsyncs took, in nanoseconds (the consumer's metrics). */
     private volatile LongConsumer forceTimes = nanos -> { };
 
-    private JsonLinesClickSink(Path dataDir, FileOpener opener) {
+    private JsonLinesClickSink(Path dataDir, FileOpener opener, Duration retention, Clock clock) {
         this.dataDir = dataDir;
         this.opener = opener;
+        this.retention = retention;
+        this.clock = clock;
     }
 
     /**
-     * Opens (and creates if needed) the data directory. Nothing is locked yet: each partition is {@link #claim
-     * claimed} when the consumer is given it.
+     * Opens (and creates if needed) the data directory, keeping {@value #DEFAULT_RETENTION_DAYS} days of clicks.
+     * Nothing is locked yet: each partition is {@link #claim claimed} when the consumer is given it.
      */
     public static JsonLinesClickSink open(Path dataDir) throws IOException {
+        return open(dataDir, Duration.ofDays(DEFAULT_RETENTION_DAYS), Clock.systemUTC());
+    }
+
+    /** Opens the data directory, deleting the hours of clicks older than {@code retention} by {@code clock}. */
+    public static JsonLinesClickSink open(Path dataDir, Duration retention, Clock clock) throws IOException {
         return open(dataDir, file -> FileChannel.open(file,
-                StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE));
+                StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE), retention, clock);
     }
 
     static JsonLinesClickSink open(Path dataDir, FileOpener opener) throws IOException {
+        return open(dataDir, opener, Duration.ofDays(DEFAULT_RETENTION_DAYS), Clock.systemUTC());
+    }
+
+    static JsonLinesClickSink open(Path dataDir, FileOpener opener, Duration retention, Clock clock)
+            throws IOException {
+        if (retention.compareTo(Duration.ofHours(1)) < 0) {
+            throw new IllegalArgumentException("the retention is at least an hour, got " + retention);
+        }
         Path dir = dataDir.toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
@@ -106,12 +149,41 @@ public final class JsonLinesClickSink implements ClickSink {
             throw new IOException("cannot create the data directory " + dir + " (" + e
                     + "): set " + ClickConsumerConfig.DATA_DIR_ENV_VARIABLE + " to a writable directory", e);
         }
-        return new JsonLinesClickSink(dir, opener);
+        JsonLinesClickSink sink = new JsonLinesClickSink(dir, opener, retention, clock);
+        sink.retentionTimer.scheduleAtFixedRate(sink::applyRetention, 1, 1, TimeUnit.HOURS);
+        return sink;
     }
 
-    /** The file of one partition. */
-    public static Path file(Path dataDir, TopicPartition partition) {
-        return dataDir.resolve(partition.topic() + "-" + partition.partition() + SUFFIX);
+    /**
+     * {@value #RETENTION_ENV_VARIABLE}: whole days of clicks kept (default {@value #DEFAULT_RETENTION_DAYS}).
+     */
+    public static Duration retentionFrom(Map<String, String> environment) {
+        String value = environment.get(RETENTION_ENV_VARIABLE);
+        if (value == null || value.isBlank()) {
+            return Duration.ofDays(DEFAULT_RETENTION_DAYS);
+        }
+        try {
+            int days = Integer.parseInt(value.trim());
+            if (days >= 1) {
+                return Duration.ofDays(days);
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the message below
+        }
+        throw new IllegalArgumentException(RETENTION_ENV_VARIABLE + " must be a whole number of days, at least 1,"
+                + " got '" + value + "': fix or unset it (unset means " + DEFAULT_RETENTION_DAYS + ")");
+    }
+
+    /** Where a partition's files are, as a pattern for messages and for people: {@code <topic>-<partition>-*.jsonl}. */
+    public static String describeFiles(Path dataDir, TopicPartition partition) {
+        return ClickFiles.topicDir(dataDir, partition.topic()).resolve("dt=*").resolve("hour=*")
+                .resolve(partition.topic() + "-" + partition.partition() + "-*" + SUFFIX).toString();
+    }
+
+    /** The file a partition appends to now (its highest first offset), without reading any file; empty if none. */
+    public static Optional<Path> newestFile(Path dataDir, TopicPartition partition) throws IOException {
+        List<ClickFiles.ClickFile> files = ClickFiles.filesOf(dataDir, partition);
+        return files.isEmpty() ? Optional.empty() : Optional.of(files.get(files.size() - 1).path());
     }
 
     /** The lock file of one partition's file: whoever holds its lock is the one process that writes the file. */
@@ -215,6 +287,14 @@ public final class JsonLinesClickSink implements ClickSink {
 
     @Override
     public synchronized int write(List<StoredClick> clicks) throws IOException {
+        try {
+            return writeBatch(clicks);
+        } catch (IOException e) {
+            throw unavailableIfDiskFull(e);
+        }
+    }
+
+    private int writeBatch(List<StoredClick> clicks) throws IOException {
         requireOpen();
         // Every file the batch reaches, and those of them with lines to append, in the order of their first click.
         Set<PartitionFile> reached = new LinkedHashSet<>();
@@ -240,14 +320,40 @@ public final class JsonLinesClickSink implements ClickSink {
             for (PartitionFile file : reached) {
                 try {
                     file.dropStaged();
-                } catch (IOException rollback) {
+                } catch (IOException | RuntimeException rollback) {
                     e.addSuppressed(rollback);
                 }
             }
             throw e;
         }
-        reached.forEach(PartitionFile::keepStaged);
+        IOException closing = null;
+        for (PartitionFile file : reached) {
+            try {
+                file.keepStaged();
+            } catch (IOException e) {
+                closing = e; // a superseded file that did not close: its lines are durable already
+            }
+        }
+        if (closing != null) {
+            log.warn("Closing a file superseded by a newer one: {}", closing.toString());
+        }
         return repeats;
+    }
+
+    /**
+     * A full disk (or quota) is no reason to stop: once space is freed the same batch goes in. Anything else
+     * (a file that is not a click, no permission) is left as it is, for the operator to see.
+     */
+    private IOException unavailableIfDiskFull(IOException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage();
+            if (message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"))) {
+                return new SinkUnavailableException("the disk of " + dataDir + " is full (" + message.trim() + "): free"
+                        + " space there or lower " + RETENTION_ENV_VARIABLE + "; the consumer goes on by itself once"
+                        + " there is room", e);
+            }
+        }
+        return e;
     }
 
     /**
@@ -306,6 +412,14 @@ public final class JsonLinesClickSink implements ClickSink {
      */
     @Override
     public synchronized void checkTopicId(String topic, Uuid topicId) throws IOException {
+        try {
+            writeTopicId(topic, topicId);
+        } catch (IOException e) {
+            throw unavailableIfDiskFull(e);
+        }
+    }
+
+    private void writeTopicId(String topic, Uuid topicId) throws IOException {
         requireOpen();
         Path file = topicIdFile(dataDir, topic);
         String id = topicId.toString();
@@ -315,7 +429,7 @@ public final class JsonLinesClickSink implements ClickSink {
                 throw new IllegalStateException("The topic " + topic + " was deleted and created again: Kafka's id of"
                         + " it is now " + id + ", but the files in " + dataDir + " hold clicks of the topic with id "
                         + stored + " (" + file + "). The new topic's offsets start over, and would be taken for clicks"
-                        + " stored already. Move " + topic + "-*.jsonl and " + file.getFileName() + " to another"
+                        + " stored already. Move " + topic + "/, " + topic + "-*.jsonl and " + file.getFileName() + " to another"
                         + " directory, then start the consumer again");
             }
             return;
@@ -352,25 +466,31 @@ public final class JsonLinesClickSink implements ClickSink {
         }
         closed = true;
         forcePool.shutdown();
+        retentionTimer.shutdownNow();
         release(List.copyOf(claims.keySet()));
     }
 
-    /** Every click in every {@code *.jsonl} file of the directory, ordered by topic, partition and offset. */
+    /**
+     * Every click in every file of the directory (the hourly files of every topic, and files of the earlier layout),
+     * ordered by topic, partition and offset.
+     */
     public static List<StoredClick> readAll(Path dataDir) throws IOException {
         List<StoredClick> clicks = new ArrayList<>();
-        if (!Files.isDirectory(dataDir)) {
-            return clicks;
-        }
-        List<Path> files;
-        try (Stream<Path> entries = Files.list(dataDir)) {
-            files = entries.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).toList();
-        }
-        for (Path file : files) {
+        for (Path file : ClickFiles.allFiles(dataDir)) {
             clicks.addAll(read(file));
         }
         clicks.sort(Comparator.comparing(StoredClick::topic)
                 .thenComparingInt(StoredClick::partition)
                 .thenComparingLong(StoredClick::offset));
+        return clicks;
+    }
+
+    /** Every click of one partition, in offset order, from all its files. */
+    public static List<StoredClick> read(Path dataDir, TopicPartition partition) throws IOException {
+        List<StoredClick> clicks = new ArrayList<>();
+        for (ClickFiles.ClickFile file : ClickFiles.filesOf(dataDir, partition)) {
+            clicks.addAll(read(file.path()));
+        }
         return clicks;
     }
 
@@ -398,10 +518,70 @@ public final class JsonLinesClickSink implements ClickSink {
         }
         PartitionFile file = files.get(partition);
         if (file == null) {
-            file = PartitionFile.open(file(dataDir, partition), partition, opener);
+            file = PartitionFile.open(dataDir, partition, opener);
             files.put(partition, file);
+            applyRetention(partition, file);
         }
         return file;
+    }
+
+    /** Deletes the expired hours of every partition this sink has open: hourly, from the timer. */
+    synchronized void applyRetention() {
+        if (closed) {
+            return;
+        }
+        files.forEach(this::applyRetention);
+    }
+
+    /**
+     * Deletes the partition's files of the hours that ended more than the retention ago, except its newest file
+     * (which it resumes from). Under the partition's lock, so no one appends to what is deleted. A failure is
+     * logged: old files left over are no reason to stop storing clicks.
+     */
+    private void applyRetention(TopicPartition partition, PartitionFile file) {
+        Instant cutoff = clock.instant().minus(retention);
+        long firstKeptHour = ClickFiles.hourOf(cutoff);
+        try {
+            List<ClickFiles.ClickFile> partitionFiles = ClickFiles.filesOf(dataDir, partition);
+            int deleted = 0;
+            for (ClickFiles.ClickFile old : partitionFiles.subList(0, Math.max(0, partitionFiles.size() - 1))) {
+                if (old.path().equals(file.newestFile())) {
+                    continue;
+                }
+                long hour = old.legacy() ? newestHourIn(old.path()) : old.hour();
+                if (hour < firstKeptHour && Files.deleteIfExists(old.path())) {
+                    deleted++;
+                    if (!old.legacy()) {
+                        deleteIfEmpty(old.path().getParent());
+                    }
+                }
+            }
+            if (deleted > 0) {
+                log.info("{}: deleted {} file(s) of clicks before {} ({} days)", partition, deleted,
+                        Instant.ofEpochSecond(firstKeptHour * 3600), RETENTION_ENV_VARIABLE + "=" + retention.toDays());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("{}: could not delete the clicks older than {} days: {}", partition, retention.toDays(),
+                    e.toString());
+        }
+    }
+
+    /** The hour of a legacy file's newest click: its last line's, read from the end of the file. */
+    private static long newestHourIn(Path file) throws IOException {
+        StoredClick last = PartitionFile.lastClickOf(file);
+        return last == null ? Long.MIN_VALUE : ClickFiles.hourOf(last.click().timestamp());
+    }
+
+    /** Removes an hour's folder, and its day's, once the last file in them is gone. */
+    private static void deleteIfEmpty(Path hourDir) {
+        for (Path dir = hourDir; dir != null && dir.getFileName().toString().matches("(dt|hour)=.*");
+             dir = dir.getParent()) {
+            try {
+                Files.delete(dir);
+            } catch (IOException e) {
+                return; // not empty (other partitions' files), or gone already
+            }
+        }
     }
 
     private void requireOpen() throws IOException {

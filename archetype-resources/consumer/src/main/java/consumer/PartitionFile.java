@@ -23,17 +23,23 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The file of one partition in a {@link JsonLinesClickSink}: its clicks in offset order, one line each.
+ * The files of one partition in a {@link JsonLinesClickSink} ({@link ClickFiles}): its clicks in offset order, one
+ * line each, a file per run of clicks of one hour; only the newest file is appended to.
  *
- * <p>Opening it makes it whole and reads where it stands: a line cut off by a crash is truncated away (that click
- * was never committed, so Kafka delivers it again), the last line gives the last stored offset, and the last
- * {@value #RECENT_CLICKS} lines the window of recent client event ids ({@link RecentClientEvents}).
+ * <p>Opening it makes the newest file whole and reads where it stands: a line cut off by a crash is truncated away
+ * (that click was never committed, so Kafka delivers it again), a newest file left empty by a crash is deleted, the
+ * last line gives the last stored offset, and the last {@value #RECENT_CLICKS} lines, read back through as many files
+ * as it takes, the window of recent client event ids ({@link RecentClientEvents}).
+ *
+ * <p>A click goes into the newest file if it is of that file's hour; otherwise it starts a new file, in its own
+ * hour's folder, named after its offset. So a replay from the last stored click writes the same clicks into the same
+ * files, and the newest file (the highest first offset) always ends with the last stored click.
  *
  * <p>A batch goes in steps, so that the sink can force several files at once and take all of them back if one
  * fails: {@link #stage} each click (new, stored already, or a browser's repeat), {@link #appendStaged},
- * {@link #force}, then {@link #keepStaged} once every file of the batch is durable, or {@link #dropStaged}.
- * Until kept, the last offset and the window stay as they were, so a batch that fails and is retried is not
- * taken for its own repeat.
+ * {@link #force}, then {@link #keepStaged} once every file of the batch is durable, or {@link #dropStaged} (which
+ * cuts the newest file back and deletes the files the batch started). Until kept, the last offset and the window
+ * stay as they were, so a batch that fails and is retried is not taken for its own repeat.
  *
  * <p>Not thread-safe: the sink calls it under its own lock (only {@link #force} runs on another thread).
  */
@@ -49,56 +55,111 @@ final class PartitionFile implements Closeable {
     /** What {@link #stage} made of a click. */
     enum Staged { NEW, STORED_ALREADY, REPEAT }
 
-    private final FileChannel channel;
+    /**
+     * The staged lines of one file, the newest one ({@code firstOffset} -1) or one the batch starts: where they are
+     * in {@link #staged}.
+     */
+    private static final class Run {
+        final long hour;
+        final long firstOffset;
+        final int start;
+        int end;
+
+        Run(long hour, long firstOffset, int start) {
+            this.hour = hour;
+            this.firstOffset = firstOffset;
+            this.start = start;
+            this.end = start;
+        }
+    }
+
+    /** A file the batch appended to: how long it was before, or that the batch created it. */
+    private record Appended(Path path, FileChannel channel, long sizeBefore, boolean created) {
+    }
+
+    private final Path dataDir;
+    private final TopicPartition partition;
+    private final JsonLinesClickSink.FileOpener opener;
     private final RecentClientEvents recent;
+    /** The newest file, open for appending; null while the partition has none (or only a legacy file). */
+    private FileChannel newest;
+    private Path newestPath;
+    private long newestHour;
     private long lastOffset;
 
-    // The batch under way: its lines, the fingerprints they add to the window, and the offsets seen.
+    // The batch under way: its lines (one buffer, kept from batch to batch), which of them go to which file, the
+    // fingerprints they add to the window, and the offsets seen.
     private final ByteArrayOutputStream staged = new ByteArrayOutputStream();
+    private final List<Run> runs = new ArrayList<>();
+    private final List<Appended> appended = new ArrayList<>();
     private final List<Long> stagedFingerprints = new ArrayList<>();
     private final Set<Long> stagedIds = new HashSet<>();
     private long lastSeen;
     private long lastStaged = -1;
-    private long sizeBefore = -1;
 
-    private PartitionFile(FileChannel channel, long lastOffset, RecentClientEvents recent) {
-        this.channel = channel;
+    private PartitionFile(Path dataDir, TopicPartition partition, JsonLinesClickSink.FileOpener opener,
+                          RecentClientEvents recent, long lastOffset) {
+        this.dataDir = dataDir;
+        this.partition = partition;
+        this.opener = opener;
+        this.recent = recent;
         this.lastOffset = lastOffset;
         this.lastSeen = lastOffset;
-        this.recent = recent;
     }
 
-    /** Opens (creating it if needed) and checks the file of {@code partition}. */
-    static PartitionFile open(Path path, TopicPartition partition, JsonLinesClickSink.FileOpener opener)
+    /** Opens and checks the files of {@code partition}; creates none until a click comes. */
+    static PartitionFile open(Path dataDir, TopicPartition partition, JsonLinesClickSink.FileOpener opener)
             throws IOException {
-        boolean isNew = !Files.exists(path);
-        FileChannel channel = opener.open(path);
+        List<ClickFiles.ClickFile> files = new ArrayList<>(ClickFiles.filesOf(dataDir, partition));
+        FileChannel channel = null;
+        long end = 0;
+        while (!files.isEmpty()) {
+            ClickFiles.ClickFile candidate = files.get(files.size() - 1);
+            channel = opener.open(candidate.path());
+            try {
+                end = cutTornLine(candidate.path(), channel);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+            if (end > 0 || candidate.legacy()) {
+                break;
+            }
+            // Started by a batch that a crash cut short before any of its lines was complete: it holds nothing.
+            channel.close();
+            channel = null;
+            Files.delete(candidate.path());
+            syncDirectory(candidate.path().getParent());
+            files.remove(files.size() - 1);
+        }
         try {
-            if (isNew) {
-                syncDirectory(path.getParent());
-            }
-            long size = channel.size();
-            long end = lastIndexOf(channel, (byte) '\n', size) + 1;
-            if (end < size) {
-                log.warn("{}: truncating {} bytes of a line cut off by a crash; that click was never committed,"
-                        + " so Kafka delivers it again", path, size - end);
-                channel.truncate(end);
-                channel.force(false);
-            }
             long lastOffset = -1;
             if (end > 0) {
+                ClickFiles.ClickFile newest = files.get(files.size() - 1);
                 long start = lastIndexOf(channel, (byte) '\n', end - 1) + 1;
-                StoredClick last = parse(path, -1, readString(channel, start, end - 1 - start));
+                StoredClick last = parse(newest.path(), -1, readString(channel, start, end - 1 - start));
                 if (!last.topicPartition().equals(partition)) {
-                    throw new IOException(path + " holds clicks of " + last.topicPartition() + ", not of "
+                    throw new IOException(newest.path() + " holds clicks of " + last.topicPartition() + ", not of "
                             + partition + ": move the file away");
                 }
                 lastOffset = last.offset();
             }
-            channel.position(end);
-            return new PartitionFile(channel, lastOffset, recentClientEvents(path, channel, end));
+            PartitionFile opened = new PartitionFile(dataDir, partition, opener,
+                    recentClientEvents(files, channel, end), lastOffset);
+            if (channel != null && files.get(files.size() - 1).legacy()) {
+                channel.close(); // read, never appended to: the next click starts an hourly file
+            } else if (channel != null) {
+                ClickFiles.ClickFile newest = files.get(files.size() - 1);
+                channel.position(end);
+                opened.newest = channel;
+                opened.newestPath = newest.path();
+                opened.newestHour = newest.hour();
+            }
+            return opened;
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            if (channel != null) {
+                channel.close();
+            }
             throw e;
         }
     }
@@ -106,6 +167,11 @@ final class PartitionFile implements Closeable {
     /** The offset of the last click stored, or -1. */
     long lastOffset() {
         return lastOffset;
+    }
+
+    /** The file the partition appends to now, if it has one. */
+    Path newestFile() {
+        return newestPath;
     }
 
     /**
@@ -122,51 +188,131 @@ final class PartitionFile implements Closeable {
         if (recent.contains(fingerprint) || (clientEventId != null && !stagedIds.add(fingerprint))) {
             return Staged.REPEAT;
         }
+        long hour = ClickFiles.hourOf(click.click().timestamp());
+        Run run = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+        if (run == null || hour != run.hour) {
+            boolean continuesNewest = run == null && newest != null && hour == newestHour;
+            run = new Run(hour, continuesNewest ? -1 : click.offset(), staged.size());
+            runs.add(run);
+        }
         staged.writeBytes(click.toJsonLine());
+        run.end = staged.size();
         stagedFingerprints.add(fingerprint);
         lastStaged = click.offset();
         return Staged.NEW;
     }
 
-    /** Appends the staged lines at the end of the file (not yet forced). */
+    /** Appends the staged lines: to the newest file, and to the files this batch starts (not yet forced). */
     void appendStaged() throws IOException {
-        sizeBefore = channel.position();
-        ByteBuffer buffer = ByteBuffer.wrap(staged.toByteArray());
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
+        byte[] lines = staged.toByteArray();
+        for (Run run : runs) {
+            if (!appended.isEmpty()) {
+                // The file before is durable before the next one exists: after a power cut, a newer file with
+                // lines must never stand behind an older one that lost its last lines (they would count as stored).
+                appended.get(appended.size() - 1).channel().force(false);
+            }
+            FileChannel channel;
+            if (run.firstOffset < 0) {
+                channel = newest;
+                appended.add(new Appended(newestPath, channel, channel.position(), false));
+            } else {
+                Path path = ClickFiles.file(dataDir, partition, run.hour, run.firstOffset);
+                Path hourDir = path.getParent();
+                boolean newDir = !Files.isDirectory(hourDir);
+                Files.createDirectories(hourDir);
+                if (Files.exists(path)) {
+                    throw new IOException(path + " exists already, though " + partition + " has no click stored"
+                            + " after offset " + lastOffset + ": move the file away");
+                }
+                channel = opener.open(path);
+                appended.add(new Appended(path, channel, 0, true));
+                syncDirectory(hourDir);
+                if (newDir) {
+                    syncDirectory(hourDir.getParent());
+                    syncDirectory(hourDir.getParent().getParent());
+                }
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(lines, run.start, run.end - run.start);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
         }
     }
 
+    /** Forces every file the batch appended to. */
     void force() throws IOException {
-        channel.force(false);
+        for (Appended file : appended) {
+            file.channel().force(false);
+        }
     }
 
     /** The batch is durable: its clicks join the window, and its last one is the new resume point. */
-    void keepStaged() {
+    void keepStaged() throws IOException {
         stagedFingerprints.forEach(recent::add);
         if (lastStaged >= 0) {
             // A partition whose clicks of this batch were all repeats keeps its last offset: on a restart those
-            // records are read again and dropped again, as the window is rebuilt from the file.
+            // records are read again and dropped again, as the window is rebuilt from the files.
             lastOffset = lastStaged;
         }
+        IOException failure = null;
+        for (Appended file : appended) {
+            if (!file.created()) {
+                continue;
+            }
+            if (newest != null) {
+                try {
+                    newest.close(); // superseded: a partition appends to its newest file only
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+            newest = file.channel();
+            newestPath = file.path();
+            newestHour = ClickFiles.hourOf(file.path().getParent());
+        }
         clearStaged();
+        if (failure != null) {
+            throw failure;
+        }
     }
 
-    /** The batch failed: cut the file back to where it was, as a half-written line would glue onto the next. */
+    /**
+     * The batch failed: cut the newest file back to where it was, as a half-written line would glue onto the next,
+     * and delete the files the batch started.
+     */
     void dropStaged() throws IOException {
+        IOException failure = null;
         try {
-            if (sizeBefore >= 0) {
-                channel.truncate(sizeBefore);
-                channel.position(sizeBefore);
+            for (Appended file : appended) {
+                try {
+                    if (file.created()) {
+                        file.channel().close();
+                        Files.deleteIfExists(file.path());
+                    } else {
+                        file.channel().truncate(file.sizeBefore());
+                        file.channel().position(file.sizeBefore());
+                    }
+                } catch (IOException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
             }
         } finally {
             clearStaged();
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        if (newest != null) {
+            newest.close();
+        }
     }
 
     /** Reads one complete line of a sink file; {@code lineNumber} -1 names the last line. */
@@ -182,30 +328,72 @@ final class PartitionFile implements Closeable {
 
     private void clearStaged() {
         staged.reset();
+        runs.clear();
+        appended.clear();
         stagedFingerprints.clear();
         stagedIds.clear();
         lastSeen = lastOffset;
         lastStaged = -1;
-        sizeBefore = -1;
     }
 
     /**
-     * The window of recent client event ids, read back from the file's last {@value #RECENT_CLICKS} lines (backwards,
-     * so a large file costs only its tail).
+     * The window of recent client event ids, read back from the last {@value #RECENT_CLICKS} lines: backwards from the
+     * end of the newest file, then on into the files before it until the window is full (so a large file costs only
+     * its tail, and a new hour's first file still knows the clicks of the hour before).
      */
-    private static RecentClientEvents recentClientEvents(Path path, FileChannel channel, long end) throws IOException {
+    private static RecentClientEvents recentClientEvents(List<ClickFiles.ClickFile> files, FileChannel newest,
+                                                         long newestEnd) throws IOException {
         List<Long> newestFirst = new ArrayList<>();
-        long lineEnd = end - 1; // the newline ending the last line
-        while (lineEnd > 0 && newestFirst.size() < RECENT_CLICKS) {
-            long lineStart = lastIndexOf(channel, (byte) '\n', lineEnd) + 1;
-            newestFirst.add(fingerprintOf(path, readString(channel, lineStart, lineEnd - lineStart)));
-            lineEnd = lineStart - 1;
+        for (int i = files.size() - 1; i >= 0 && newestFirst.size() < RECENT_CLICKS; i--) {
+            Path path = files.get(i).path();
+            if (i == files.size() - 1) {
+                readBack(path, newest, newestEnd, newestFirst);
+            } else {
+                try (FileChannel older = FileChannel.open(path, StandardOpenOption.READ)) {
+                    readBack(path, older, older.size(), newestFirst);
+                }
+            }
         }
         RecentClientEvents recent = new RecentClientEvents(RECENT_CLICKS);
         for (int i = newestFirst.size() - 1; i >= 0; i--) {
             recent.add(newestFirst.get(i));
         }
         return recent;
+    }
+
+    /** Adds the fingerprints of a file's lines before {@code end}, newest first, until the window is full. */
+    private static void readBack(Path path, FileChannel channel, long end, List<Long> newestFirst) throws IOException {
+        long lineEnd = lastIndexOf(channel, (byte) '\n', end); // the newline ending the last complete line
+        while (lineEnd > 0 && newestFirst.size() < RECENT_CLICKS) {
+            long lineStart = lastIndexOf(channel, (byte) '\n', lineEnd) + 1;
+            newestFirst.add(fingerprintOf(path, readString(channel, lineStart, lineEnd - lineStart)));
+            lineEnd = lineStart - 1;
+        }
+    }
+
+    /** The last complete click of a file, read from its end; null if it has none. */
+    static StoredClick lastClickOf(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            long lineEnd = lastIndexOf(channel, (byte) '\n', channel.size());
+            if (lineEnd < 0) {
+                return null;
+            }
+            long start = lastIndexOf(channel, (byte) '\n', lineEnd) + 1;
+            return parse(path, -1, readString(channel, start, lineEnd - start));
+        }
+    }
+
+    /** Cuts away a last line without its newline (a write cut off by a crash); returns the new size. */
+    private static long cutTornLine(Path path, FileChannel channel) throws IOException {
+        long size = channel.size();
+        long end = lastIndexOf(channel, (byte) '\n', size) + 1;
+        if (end < size) {
+            log.warn("{}: truncating {} bytes of a line cut off by a crash; that click was never committed,"
+                    + " so Kafka delivers it again", path, size - end);
+            channel.truncate(end);
+            channel.force(false);
+        }
+        return end;
     }
 
     /**
@@ -226,7 +414,7 @@ final class PartitionFile implements Closeable {
     }
 
     /** Makes a new file's directory entry durable too, not only its contents. */
-    private static void syncDirectory(Path dataDir) {
+    static void syncDirectory(Path dataDir) {
         try (FileChannel directory = FileChannel.open(dataDir, StandardOpenOption.READ)) {
             directory.force(true);
         } catch (IOException e) {

@@ -105,7 +105,7 @@ final class ResumePolicy {
             long wanted = entry.getValue();
             if (wanted > end.get(partition)) {
                 String where = sink instanceof JsonLinesClickSink jsonLines
-                        ? " (" + JsonLinesClickSink.file(jsonLines.dataDir(), partition) + ")" : "";
+                        ? " (" + JsonLinesClickSink.describeFiles(jsonLines.dataDir(), partition) + ")" : "";
                 throw new IllegalStateException(partition + " ends at offset " + end.get(partition)
                         + ", but this consumer resumes at " + wanted + ", after what its sink stored" + where
                         + " or its group committed: the topic was deleted and created again, or the broker lost its"

@@ -95,7 +95,7 @@ class ClickConsumerLoopTest {
         String envelope = "{\"topic\":\"" + Clicks.TOPIC + "\",\"partition\":0,\"offset\":0,\"click\":";
         String click = new String(Clicks.handWritten(), StandardCharsets.UTF_8);
         assertArrayEquals((envelope + click + "}\n").getBytes(StandardCharsets.UTF_8),
-                Files.readAllBytes(JsonLinesClickSink.file(dataDir, P0)));
+                Files.readAllBytes(JsonLinesClickSink.newestFile(dataDir, P0).orElseThrow()));
     }
 
     @Test
@@ -211,7 +211,7 @@ class ClickConsumerLoopTest {
 
         assertTrue(app.awaitTermination(Duration.ofSeconds(10)), "the loop stopped");
         String message = app.failure().orElseThrow().getMessage();
-        assertTrue(message.contains("ends at offset 10") && message.contains(Clicks.TOPIC + "-0.jsonl"), message);
+        assertTrue(message.contains("ends at offset 10") && message.contains(Clicks.TOPIC + "-0-*.jsonl"), message);
     }
 
     @Test
@@ -364,6 +364,27 @@ class ClickConsumerLoopTest {
         sink.failures.clear();
         await("stored once the sink can", () -> app.storedCount() == 1);
         await("the reason gone", () -> !app.health().problem().contains("refuses the credentials"));
+    }
+
+    @Test
+    void a_full_disk_pauses_shows_why_commits_nothing_and_goes_on_once_there_is_room() throws Exception {
+        try (SmallTmpfs disk = SmallTmpfs.mount(dataDir.resolve("small-disk"), "2m")) {
+            Path filler = disk.fillUp();
+            assignAndAdd(0, Clicks.validRecord(0, 0), Clicks.validRecord(0, 1));
+
+            app = ClickConsumerApp.start(new ClickConsumerConfig(BootstrapServers.resolve(Map.of()), Clicks.TOPIC,
+                    "test-group", disk.dir(), Map.of()), JsonLinesClickSink.open(disk.dir()), consumer, () -> producer);
+            await("not ready, with the reason", () -> app.health().problem().contains("No space left on device"));
+            assertTrue(app.isRunning() && app.health().live(), "a full disk is not fatal: " + app.health());
+            assertEquals(-1, committed(P0), "nothing committed while nothing can be written");
+
+            Files.delete(filler);
+            await("both clicks stored once there is room", () -> app.storedCount() == 2);
+            await("committed", () -> committed(P0) == 2);
+            await("ready again", () -> !app.health().problem().contains("No space left on device"));
+            app.close();
+            assertEquals(List.of(0L, 1L), offsets(JsonLinesClickSink.readAll(disk.dir())));
+        }
     }
 
     @Test

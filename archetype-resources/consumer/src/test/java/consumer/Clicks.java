@@ -29,6 +29,12 @@ final class Clicks {
                 Instant.parse("2024-04-01T11:59:59Z"), Map.of()));
     }
 
+    /** A click received at {@code timestamp}: the hour of its file. */
+    static StoredClick storedAt(int partition, long offset, Instant timestamp) {
+        return new StoredClick(TOPIC, partition, offset, new ClickEvent(UUID.randomUUID(), timestamp, "movie-" + offset,
+                "user-" + partition, null, "/movies", null, Map.of()));
+    }
+
     static StoredClick stored(int partition, long offset) {
         return new StoredClick(TOPIC, partition, offset, click("user-" + partition, "movie-" + offset));
     }

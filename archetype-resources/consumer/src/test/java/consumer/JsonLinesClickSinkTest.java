@@ -20,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +44,7 @@ class JsonLinesClickSinkTest {
             sink.write(List.of(Clicks.stored(0, 2)));
         }
 
-        List<String> lines = Files.readAllLines(dataDir.resolve(Clicks.TOPIC + "-0.jsonl"));
+        List<String> lines = Files.readAllLines(JsonLinesClickSink.newestFile(dataDir, P0).orElseThrow());
         assertEquals(3, lines.size());
         assertEquals(new String(Clicks.stored(0, 2).toJsonLine(), StandardCharsets.UTF_8).strip().length(),
                 lines.get(2).length());
@@ -92,8 +93,8 @@ class JsonLinesClickSinkTest {
             assertEquals(OptionalLong.empty(), sink.lastOffset(new TopicPartition(Clicks.TOPIC, 2)));
         }
 
-        assertEquals(List.of(5L, 6L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P0))));
-        assertEquals(List.of(9L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P1))));
+        assertEquals(List.of(5L, 6L), offsets(JsonLinesClickSink.read(dataDir, P0)));
+        assertEquals(List.of(9L), offsets(JsonLinesClickSink.read(dataDir, P1)));
     }
 
     @Test
@@ -131,8 +132,8 @@ class JsonLinesClickSinkTest {
             events.add("returned");
         }
 
-        String p0 = Clicks.TOPIC + "-0.jsonl";
-        String p1 = Clicks.TOPIC + "-1.jsonl";
+        String p0 = Clicks.TOPIC + "-0-0.jsonl";
+        String p1 = Clicks.TOPIC + "-1-0.jsonl";
         List<String> snapshot = List.copyOf(events);
         assertEquals(8, snapshot.size(), snapshot::toString);
         assertEquals(List.of("write " + p0, "write " + p1), snapshot.subList(0, 2), snapshot::toString);
@@ -161,15 +162,16 @@ class JsonLinesClickSinkTest {
 
     @Test
     void a_batch_that_fails_in_one_file_is_taken_back_out_of_every_file() throws IOException {
-        String p1 = Clicks.TOPIC + "-1.jsonl";
+        String p1 = Clicks.TOPIC + "-1-0.jsonl";
         List<String> events = new ArrayList<>();
         try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir,
                 file -> new RecordingChannel(file, events, file.endsWith(p1) ? 0 : -1)))) {
             assertThrows(IOException.class, () -> sink.write(List.of(Clicks.stored(0, 0), Clicks.stored(1, 0))));
 
             assertEquals(OptionalLong.empty(), sink.lastOffset(P0));
-            assertEquals(0, Files.size(JsonLinesClickSink.file(dataDir, P0)), "partition 0 was written first");
-            assertEquals(0, Files.size(JsonLinesClickSink.file(dataDir, P1)));
+            assertEquals(Optional.empty(), JsonLinesClickSink.newestFile(dataDir, P0),
+                    "partition 0 was written first; the file the batch started is gone again");
+            assertEquals(Optional.empty(), JsonLinesClickSink.newestFile(dataDir, P1));
         }
     }
 
@@ -180,7 +182,7 @@ class JsonLinesClickSinkTest {
             sink.write(List.of(click));
         }
 
-        assertEquals(1, Files.readAllLines(JsonLinesClickSink.file(dataDir, P0)).size());
+        assertEquals(1, Files.readAllLines(JsonLinesClickSink.newestFile(dataDir, P0).orElseThrow()).size());
         try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(dataDir))) {
             assertEquals(OptionalLong.of(3), sink.lastOffset(P0));
             assertEquals(1, sink.write(List.of(Clicks.fromBrowser(0, 4, "alice", "c-1"))),
@@ -211,8 +213,8 @@ class JsonLinesClickSinkTest {
             assertTrue(second.claim(P0), "released");
             assertTrue(!first.claim(P0), "now the second sink holds it");
         }
-        assertEquals(List.of(0L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P0))));
-        assertEquals(List.of(0L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P1))));
+        assertEquals(List.of(0L), offsets(JsonLinesClickSink.read(dataDir, P0)));
+        assertEquals(List.of(0L), offsets(JsonLinesClickSink.read(dataDir, P1)));
     }
 
     @Test
@@ -224,7 +226,7 @@ class JsonLinesClickSinkTest {
             assertTrue(!next.claim(P0));
             // The previous owner writes on until it lets go; its last line is cut by a crash.
             previous.write(List.of(Clicks.stored(0, 1)));
-            Files.write(JsonLinesClickSink.file(dataDir, P0), "{\"topic\":\"cut".getBytes(StandardCharsets.UTF_8),
+            Files.write(JsonLinesClickSink.newestFile(dataDir, P0).orElseThrow(), "{\"topic\":\"cut".getBytes(StandardCharsets.UTF_8),
                     StandardOpenOption.APPEND);
             previous.release(List.of(P0));
 
@@ -238,7 +240,7 @@ class JsonLinesClickSinkTest {
             assertTrue(previous.claim(P0));
             assertEquals(OptionalLong.of(2), previous.lastOffset(P0));
         }
-        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.read(JsonLinesClickSink.file(dataDir, P0))));
+        assertEquals(List.of(0L, 1L, 2L), offsets(JsonLinesClickSink.read(dataDir, P0)));
     }
 
     @Test
@@ -288,7 +290,7 @@ class JsonLinesClickSinkTest {
         try (JsonLinesClickSink sink = claimingAll(JsonLinesClickSink.open(nested))) {
             sink.write(List.of(Clicks.stored(0, 0)));
         }
-        assertTrue(Files.exists(JsonLinesClickSink.file(nested, P0)));
+        assertTrue(JsonLinesClickSink.newestFile(nested, P0).isPresent());
     }
 
     /** The partitions these tests write, claimed as the consumer does when they are assigned. */

@@ -142,11 +142,11 @@ public final class DevMode {
                     + postgres.database() + "   (its password: " + postgresData.resolve("password") + ")";
         } else {
             consumer = ClickConsumerApp.start(consumerConfig);
-            where = "sink files    " + sinkDir.resolve(topic + "-<partition>.jsonl");
+            where = "sink files    " + sinkDir.resolve(topic).resolve("dt=<day>/hour=<hour>/" + topic + "-<partition>-<first offset>.jsonl");
         }
 #else
         ClickConsumerApp consumer = ClickConsumerApp.start(consumerConfig);
-        String where = "sink files    " + sinkDir.resolve(topic + "-<partition>.jsonl");
+        String where = "sink files    " + sinkDir.resolve(topic).resolve("dt=<day>/hour=<hour>/" + topic + "-<partition>-<first offset>.jsonl");
 #end
         stopInReverse.push(() -> closeApp("consumer", consumer::close));
 

@@ -53,6 +53,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -77,7 +78,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * in the shape of the JSON Lines sink's lines, so that both kinds of project check the same things.
 #else
  * The whole pipeline on a real broker, over real HTTP, into real files: web producer → Kafka → consumer →
- * {@code <dataDir>/<topic>-<partition>.jsonl}. Nothing is mocked, so a break anywhere fails it.
+ * {@code <dataDir>/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>-<partition>-<firstOffset>.jsonl}. Nothing is mocked, so a
+ * break anywhere fails it.
 #end
  *
  * <p>The tests run in order and share the pipeline: the clicks of the first are the baseline the later ones
@@ -88,7 +90,8 @@ class ClickPipelineSmokeIT {
 
     private static final String TOPIC = ClickTopic.DEFAULT;
     private static final Duration SINK_WAIT = Duration.ofSeconds(30);
-    private static final Pattern SINK_FILE = Pattern.compile(Pattern.quote(TOPIC) + "-(\\d+)\\.jsonl");
+    /** A file of the JSON Lines sink: {@code <topic>-<partition>-<firstOffset>.jsonl}. */
+    private static final Pattern SINK_FILE = Pattern.compile(Pattern.quote(TOPIC) + "-(\\d+)-(\\d+)\\.jsonl");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -400,30 +403,48 @@ class ClickPipelineSmokeIT {
         return lines;
     }
 #else
+    /**
+     * The files as a reader who knows only the layout finds them: each partition's files in the order of the first
+     * offset in their names, each file starting with that offset, each click in the folder of its hour (UTC).
+     */
     private static List<JsonNode> readSink() throws IOException {
         List<JsonNode> lines = new ArrayList<>();
-        if (!Files.isDirectory(sinkDir)) {
+        Path topicDir = sinkDir.resolve(TOPIC);
+        if (!Files.isDirectory(topicDir)) {
             return lines;
         }
-        List<Path> files;
-        try (var listing = Files.list(sinkDir)) {
-            files = listing.filter(f -> SINK_FILE.matcher(f.getFileName().toString()).matches()).sorted().toList();
+        Map<Integer, Map<Long, Path>> filesByPartition = new HashMap<>();
+        try (var walk = Files.walk(topicDir)) {
+            for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                Matcher name = SINK_FILE.matcher(file.getFileName().toString());
+                assertTrue(name.matches(), "not a file of the sink: " + file);
+                filesByPartition.computeIfAbsent(Integer.parseInt(name.group(1)), p -> new TreeMap<>())
+                        .put(Long.parseLong(name.group(2)), file);
+            }
         }
-        for (Path file : files) {
-            Matcher name = SINK_FILE.matcher(file.getFileName().toString());
-            assertTrue(name.matches());
-            int partition = Integer.parseInt(name.group(1));
+        for (Map.Entry<Integer, Map<Long, Path>> partition : filesByPartition.entrySet()) {
             long lastOffset = -1;
-            for (String text : Files.readAllLines(file)) {
-                if (text.isEmpty()) {
-                    continue;
+            for (Map.Entry<Long, Path> entry : partition.getValue().entrySet()) {
+                Path file = entry.getValue();
+                String hour = file.getParent().getParent().getFileName().toString().substring("dt=".length()) + "T"
+                        + file.getParent().getFileName().toString().substring("hour=".length());
+                boolean first = true;
+                for (String text : Files.readAllLines(file)) {
+                    if (text.isEmpty()) {
+                        continue;
+                    }
+                    JsonNode line = JSON.readTree(text);
+                    assertEquals(partition.getKey().intValue(), line.get("partition").asInt(),
+                            file + " holds a line of another partition");
+                    long offset = line.get("offset").asLong();
+                    assertTrue(offset > lastOffset, file + ": offset " + offset + " after " + lastOffset);
+                    assertTrue(!first || offset == entry.getKey(), file + " starts at offset " + offset);
+                    assertTrue(line.get("click").get("timestamp").asText().startsWith(hour),
+                            file + " holds a click of another hour: " + text);
+                    first = false;
+                    lastOffset = offset;
+                    lines.add(line);
                 }
-                JsonNode line = JSON.readTree(text);
-                assertEquals(partition, line.get("partition").asInt(), file + " holds a line of another partition");
-                long offset = line.get("offset").asLong();
-                assertTrue(offset > lastOffset, file + ": offset " + offset + " after " + lastOffset);
-                lastOffset = offset;
-                lines.add(line);
             }
         }
         return lines;

@@ -344,8 +344,8 @@ class SecuredKafkaIT {
             return "";
         }
         StringBuilder text = new StringBuilder();
-        try (Stream<Path> files = Files.list(sinkDir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
+        try (Stream<Path> files = Files.walk(sinkDir)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).sorted().toList()) {
                 text.append(Files.readString(file));
             }
         }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,8 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Follows the consumer's JSON Lines files ({@code <dataDir>/<topic>-<partition>.jsonl}) as they grow, like
- * {@code tail -f}, and hands each complete line to a listener with the time it was seen.
+ * Follows the consumer's JSON Lines files ({@code <dataDir>/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>-<partition>-
+ * <firstOffset>.jsonl}, and the {@code <dataDir>/<topic>-<partition>.jsonl} of earlier versions) as they grow and as
+ * new ones appear, like {@code tail -F}, and hands each complete line to a listener with the time it was seen.
  *
  * <p>It polls every 0.2 ms: the end-to-end latency it reports then includes at most that much of its own.
  */
@@ -72,16 +72,15 @@ public final class SinkTail implements AutoCloseable {
         if (!Files.isDirectory(dataDir)) {
             return;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dataDir, filePrefix + "*.jsonl")) {
-            for (Path file : files) {
-                String partition = file.getFileName().toString()
-                        .substring(filePrefix.length(), file.getFileName().toString().length() - ".jsonl".length());
-                if (partition.chars().allMatch(Character::isDigit) && !followers.containsKey(file)) {
+        try {
+            for (Path file : SinkContents.files(dataDir, filePrefix.substring(0, filePrefix.length() - 1))) {
+                if (!followers.containsKey(file)) {
                     followers.put(file, new Follower(file));
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dataDir, e);
+        } catch (IOException | UncheckedIOException e) {
+            // a file the consumer started and took back (a failed batch) vanished between listing and opening;
+            // the next scan sees the directory as it is
         }
     }
 

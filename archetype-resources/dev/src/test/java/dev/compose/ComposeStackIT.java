@@ -282,7 +282,7 @@ class ComposeStackIT {
                     + CLICK_STORED_TIMEOUT.toSeconds() + " s");
 #else
             assertTrue(stored > 0, "click " + eventId + " (202) not in /data/" + variables.get("CLICK_TOPIC")
-                    + "-*.jsonl of the consumer after " + CLICK_STORED_TIMEOUT.toSeconds() + " s");
+                    + "/dt=*/hour=*/*.jsonl of the consumer after " + CLICK_STORED_TIMEOUT.toSeconds() + " s");
 #end
             // a second look a little later: a duplicate would come from a redelivery after the first write
             Thread.sleep(2_000);
@@ -498,7 +498,7 @@ class ComposeStackIT {
 #else
     private static int storedCount(String eventId) throws IOException {
         ComposeCli.Result files = compose.run(COMMAND_TIMEOUT, "exec", "-T", "consumer", "sh", "-c",
-                "cat /data/" + variables.get("CLICK_TOPIC") + "-*.jsonl 2>/dev/null || true");
+                "cat /data/" + variables.get("CLICK_TOPIC") + "/dt=*/hour=*/*.jsonl 2>/dev/null || true");
         int count = 0;
         for (String line : files.output().lines().filter(l -> l.startsWith("{")).toList()) {
             if (JSON.readTree(line).path("click").path("eventId").asText().equals(eventId)) {

@@ -308,7 +308,8 @@ class ConsumerScaleOutFaultIT {
     /** Line counts of the partition files, read incrementally: polled every 20 ms, they must stay cheap. */
     static final class Lines {
         private final Path dataDir;
-        private final Map<Integer, long[]> positionAndCount = new HashMap<>();
+        /** Per file: how far it was read, and how many lines it had there. */
+        private final Map<Path, long[]> positionAndCount = new HashMap<>();
 
         Lines(Path dataDir) {
             this.dataDir = dataDir;
@@ -322,9 +323,24 @@ class ConsumerScaleOutFaultIT {
             return counts;
         }
 
+        /** The lines of the partition's files (one per hour it has clicks of), each read on from where it was. */
         private long count(int partition) {
-            Path file = dataDir.resolve(FaultPipeline.TOPIC + "-" + partition + ".jsonl");
-            long[] state = positionAndCount.computeIfAbsent(partition, p -> new long[2]);
+            String prefix = FaultPipeline.TOPIC + "-" + partition + "-";
+            long lines = 0;
+            try {
+                for (Path file : SinkContents.files(dataDir, FaultPipeline.TOPIC)) {
+                    if (file.getFileName().toString().startsWith(prefix)) {
+                        lines += count(file);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + dataDir, e);
+            }
+            return lines;
+        }
+
+        private long count(Path file) {
+            long[] state = positionAndCount.computeIfAbsent(file, p -> new long[2]);
             if (!Files.exists(file)) {
                 return 0;
             }
