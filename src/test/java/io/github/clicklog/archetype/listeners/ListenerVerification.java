@@ -526,7 +526,9 @@ public final class ListenerVerification {
         long deadline = System.nanoTime() + CLICK_TIMEOUT.toNanos();
         Map<Integer, String> waiting = new java.util.TreeMap<>(events);
         while (!waiting.isEmpty() && System.nanoTime() < deadline) {
-            waiting.entrySet().removeIf(e -> fileContains(dataDir, layout.topic() + "-" + e.getKey() + ".jsonl", e.getValue()));
+            // the files of partition p: <topic>/dt=.../hour=.../<topic>-<p>-<first offset>.jsonl
+            waiting.entrySet().removeIf(e -> fileContains(dataDir, Pattern.compile(Pattern.quote(layout.topic() + "-"
+                    + e.getKey() + "-") + "[0-9]+\\.jsonl"), e.getValue()));
             if (!waiting.isEmpty()) {
                 Thread.sleep(300);
             }
@@ -536,14 +538,14 @@ public final class ListenerVerification {
                     + " file of their partition under " + dataDir);
             return;
         }
-        say(String.format("  %s: one click per partition (%s) reached the consumer's files %s-0..%d.jsonl in %.1f s",
+        say(String.format("  %s: one click per partition (%s) reached the consumer's files %s-0..%d-*.jsonl in %.1f s",
                 what, events.keySet(), layout.topic(), layout.partitions() - 1, (System.nanoTime() - start) / 1e9));
     }
 
-    /** Whether a file of that name anywhere under {@code dir} (the consumer may use a subdirectory) holds the text. */
-    private static boolean fileContains(Path dir, String name, String text) {
+    /** Whether a file whose name matches, anywhere under {@code dir} (the hour folders), holds the text. */
+    private static boolean fileContains(Path dir, Pattern name, String text) {
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path file : files.filter(p -> p.getFileName().toString().equals(name)).toList()) {
+            for (Path file : files.filter(p -> name.matcher(p.getFileName().toString()).matches()).toList()) {
                 if (Files.readString(file).contains(text)) {
                     return true;
                 }
