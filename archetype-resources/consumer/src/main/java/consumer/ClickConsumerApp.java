@@ -121,7 +121,7 @@ public final class ClickConsumerApp implements AutoCloseable {
                 sink instanceof JsonLinesClickSink ? "" : " (not used: the sink is " + sink.getClass().getName() + ")");
         KafkaConsumer<byte[], byte[]> consumer;
         try {
-            consumer = new KafkaConsumer<>(KafkaClientSettings.consumerSettings(config));
+            consumer = new KafkaConsumer<>(KafkaClientSettings.consumerSettings(config, sink.recordsPerBatch()));
         } catch (KafkaException e) {
             ConsumerProgress.logBrokerHint(config, "The Kafka consumer cannot be created (" + e.getMessage() + ")");
             throw e;

@@ -383,10 +383,11 @@ final class ClickConsumerLoop implements Runnable {
                 sinkUnavailable(e);
                 return;
             } catch (BatchFencedException e) {
-                // Nothing of the batch is stored; claiming again re-reads each partition's position.
+                // Nothing of these partitions is stored (other partitions of the batch may be): claiming every
+                // partition again re-reads each one's position.
                 batchesFenced++;
-                log.warn("Batch not stored: {}. Reading {} again from the sink's position", e.getMessage(),
-                        e.partitions());
+                log.warn("Batch not stored for {}: {}. Reading again from the sink's positions", e.partitions(),
+                        e.getMessage());
                 reclaimLater(System.nanoTime());
                 return;
             }

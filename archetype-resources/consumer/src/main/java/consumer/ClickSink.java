@@ -20,6 +20,9 @@ import java.util.OptionalLong;
  */
 public interface ClickSink extends Closeable {
 
+    /** {@link #recordsPerBatch()} unless a sink says otherwise. */
+    int DEFAULT_RECORDS_PER_BATCH = 2000;
+
     /**
      * Stores clicks (from one or more partitions, in offset order within each) and returns only once they are
      * durable: a crash of this process right after the call must not lose them. Clicks whose offset is at or
@@ -27,10 +30,14 @@ public interface ClickSink extends Closeable {
      * click whose {@code clientEventId} (with its user or session) is among the partition's recently stored ones:
      * that is a browser sending the same click again, after an answer it did not get.
      *
+     * <p>A sink may store each partition's clicks on its own (the PostgreSQL sink stores them at once, one
+     * transaction each). When it throws, some partitions of the batch may have been stored: the consumer then claims
+     * every partition again, and resumes each after its {@link #lastOffset}.
+     *
      * @return how many clicks were left out as such repeats
-     * @throws SinkUnavailableException nothing was stored and the sink cannot store now: try again later
-     * @throws BatchFencedException nothing was stored: another consumer stored clicks of these partitions since
-     *                              this one claimed them
+     * @throws SinkUnavailableException the sink cannot store now: try again later
+     * @throws BatchFencedException nothing of these partitions was stored: another consumer stored clicks of them
+     *                              since this one claimed them
      */
     int write(List<StoredClick> clicks) throws IOException;
 
@@ -59,5 +66,14 @@ public interface ClickSink extends Closeable {
 
     /** The consumer gave these partitions up (revoked, lost, or closing): another consumer may claim them now. */
     default void release(Collection<TopicPartition> partitions) throws IOException {
+    }
+
+    /**
+     * The most records one {@link #write} should get: the consumer's {@code max.poll.records}. Each write has a fixed
+     * cost (an fsync, a commit) that a bigger batch shares, while its clicks take heap until it returns: 2,000 is a
+     * few MB.
+     */
+    default int recordsPerBatch() {
+        return DEFAULT_RECORDS_PER_BATCH;
     }
 }

@@ -20,6 +20,11 @@ final class KafkaClientSettings {
     }
 
     static Properties consumerSettings(ClickConsumerConfig config) {
+        return consumerSettings(config, ClickSink.DEFAULT_RECORDS_PER_BATCH);
+    }
+
+    /** With at most {@code recordsPerBatch} records per poll: the sink's {@link ClickSink#recordsPerBatch()}. */
+    static Properties consumerSettings(ClickConsumerConfig config, int recordsPerBatch) {
         Properties props = new Properties();
         props.putAll(config.clientProperties().forConsumer());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrap().address());
@@ -33,9 +38,9 @@ final class KafkaClientSettings {
         // and a valid one is stored with the bytes it came with.
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        // Each poll costs one fsync per file and one commit; when catching up, bigger batches share that cost.
-        // At a steady rate, polls return sooner with fewer records, so latency does not grow.
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        // Each poll costs the sink a write (an fsync per file, a transaction) and one commit; when catching up, bigger
+        // batches share that cost. At a steady rate, polls return sooner with fewer records, so latency does not grow.
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, recordsPerBatch);
         props.putAll(config.consumerOverrides());
         return props;
     }

@@ -292,6 +292,8 @@ class SecuredKafkaIT {
                         "KAFKA_CLIENT_PROPERTIES", clientProperties.toString(),
                         "CLICK_TOPIC", TOPIC,
                         "CLICK_CONSUMER_GROUP", "secured-" + run,
+                        // files, whatever the project's default sink: this test is about Kafka's security
+                        "CLICK_SINK", "jsonl",
                         "CLICK_DATA_DIR", sinkDir.toString(),
                         "CONSUMER_PORT", Integer.toString(statusPort)))
                 .log(workDir.resolve("consumer-" + run + ".log"))

@@ -53,8 +53,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The PostgreSQL sink on a real PostgreSQL server ({@link LocalPostgres}; as root, it runs as an unprivileged
- * user, so this never skips in CI): rows and positions, a browser's repeats across restarts, the fence against a
- * consumer that lost its partitions, a re-created topic, the database down or refusing the password, several
+ * user, so this never skips in CI): rows and positions, a browser's repeats across restarts, a big batch's
+ * partitions stored at once, the fence against a consumer that lost its partitions, a re-created topic, the database down or refusing the password, several
  * consumers migrating an empty database at once, and day partitions made and dropped on an injected clock.
  * Each test starts on an empty database (the schema dropped).
  */
@@ -148,25 +148,78 @@ class PostgresClickSinkIT {
         PostgresClickSink owner = claimed(P0);
         owner.write(List.of(stored(0, 0, "u1", null), stored(0, 1, "u1", null)));
 
-        // the stale consumer's batch reaches both partitions: none of it is stored, P1 included
+        // the stale consumer's (small) batch reaches both partitions: one transaction, none of it stored, P1 included
         BatchFencedException fenced = assertThrows(BatchFencedException.class, () -> stale.write(List.of(
                 stored(0, 0, "u1", null), stored(1, 0, "u3", null))));
         assertTrue(fenced.partitions().contains(P0), "fenced: " + fenced.partitions());
         assertEquals("2", one("SELECT count(*) FROM clicks"));
         assertEquals("0", one("SELECT count(*) FROM clicks WHERE kafka_partition = 1"));
 
+        // a batch big enough to be stored a partition at a time: P1, which nobody else stored, goes in
+        List<StoredClick> big = new ArrayList<>();
+        for (int offset = 0; offset < PostgresClickSink.ROWS_TO_SPLIT; offset++) {
+            big.add(stored(0, offset, "u1", null));
+            big.add(stored(1, offset, "u3", null));
+        }
+        fenced = assertThrows(BatchFencedException.class, () -> stale.write(big));
+        assertEquals(Set.of(P0), fenced.partitions());
+        assertEquals("2", one("SELECT count(*) FROM clicks WHERE kafka_partition = 0"));
+        assertEquals(String.valueOf(PostgresClickSink.ROWS_TO_SPLIT),
+                one("SELECT count(*) FROM clicks WHERE kafka_partition = 1"));
+        assertEquals(OptionalLong.of(PostgresClickSink.ROWS_TO_SPLIT - 1), stale.lastOffset(P1),
+                "the partition that was stored moved on in the sink too");
+
         // once both have a position, the fence is the position itself
         owner.write(List.of(stored(0, 2, "u1", null)));
         PostgresClickSink second = claimed(P0);
         owner.write(List.of(stored(0, 3, "u1", null)));
         assertThrows(BatchFencedException.class, () -> second.write(List.of(stored(0, 3, "u1", null))));
-        assertEquals("4", one("SELECT count(*) FROM clicks"));
+        assertEquals("4", one("SELECT count(*) FROM clicks WHERE kafka_partition = 0"));
 
         // claiming again re-reads the position: the stale one goes on after the owner's clicks
         assertTrue(stale.claim(P0));
         assertEquals(OptionalLong.of(3), stale.lastOffset(P0));
         stale.write(List.of(stored(0, 4, "u1", null)));
-        assertEquals("0 1 2 3 4", one("SELECT string_agg(kafka_offset::text, ' ' ORDER BY kafka_offset) FROM clicks"));
+        assertEquals("0 1 2 3 4", one("SELECT string_agg(kafka_offset::text, ' ' ORDER BY kafka_offset) FROM clicks"
+                + " WHERE kafka_partition = 0"));
+    }
+
+    @Test
+    void the_partitions_of_a_big_batch_are_stored_at_once_each_in_a_transaction_of_its_own() throws Exception {
+        PostgresClickSink sink = claimed(P0, P1);
+        sink.write(List.of(stored(0, 0, "u1", null), stored(1, 0, "u2", null)));
+        List<StoredClick> big = new ArrayList<>();
+        int each = PostgresClickSink.ROWS_TO_SPLIT / 2;
+        for (int offset = 1; offset <= each; offset++) {
+            big.add(stored(0, offset, "u1", null));
+            big.add(stored(1, offset, "u2", null));
+        }
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try (Connection other = connect()) {
+            // another session holds P1's position row: P1's transaction waits for it, P0's must not
+            other.setAutoCommit(false);
+            try (Statement lock = other.createStatement()) {
+                lock.execute("SELECT * FROM click_offsets WHERE kafka_partition = 1 FOR UPDATE");
+            }
+            Future<Integer> writing = thread.submit(() -> sink.write(big));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!String.valueOf(each).equals(one("SELECT last_offset FROM click_offsets"
+                    + " WHERE kafka_partition = 0"))) {
+                assertTrue(System.nanoTime() < deadline, "P0 was not stored while P1 waited for its lock");
+                Thread.sleep(20);
+            }
+            assertFalse(writing.isDone(), "the write returns once every partition's transaction has ended");
+            other.rollback();
+            assertEquals(0, writing.get(30, TimeUnit.SECONDS));
+        } finally {
+            thread.shutdownNow();
+        }
+        assertEquals(each + " " + each, one("SELECT string_agg(last_offset::text, ' ' ORDER BY kafka_partition)"
+                + " FROM click_offsets"));
+        assertEquals(String.valueOf(2 + 2 * each), one("SELECT count(*) FROM clicks"));
+        assertTrue(Integer.parseInt(one("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
+                + PostgresClickSink.APPLICATION_NAME + "'")) <= PostgresSinkConfig.DEFAULT_WRITERS + 1,
+                "one connection for claims and up to " + PostgresSinkConfig.DEFAULT_WRITERS + " writers");
     }
 
     @Test
