@@ -30,7 +30,7 @@ public interface ClickSink extends Closeable {
      * click whose {@code clientEventId} (with its user or session) is among the partition's recently stored ones:
      * that is a browser sending the same click again, after an answer it did not get.
      *
-     * <p>A sink may store each partition's clicks on its own (the PostgreSQL sink stores them at once, one
+     * <p>A sink may store each partition's clicks on its own (a database sink may store them at once, one
      * transaction each). When it throws, some partitions of the batch may have been stored: the consumer then claims
      * every partition again, and resumes each after its {@link #lastOffset}.
      *
