@@ -9,6 +9,10 @@
  *    files the chosen property set does not use (the leader-kill test of a single node, everything of PostgreSQL in
  *    a jsonl project), writes a KRaft cluster id and a PostgreSQL password into .env, and restores the executable
  *    bit of mvnw and of shell scripts.
+ * 3. Records the answers (.mvn/clicklog-archetype/answers.properties): the archetype's coordinates and every
+ *    property value, the cluster id and password included, for the upgrade command beside it. Nothing else here
+ *    is random or time-dependent, so the same answers generate a byte-identical tree: that is what lets an upgrade
+ *    diff two generations and see only the template's change.
  */
 import java.nio.ByteBuffer
 import java.nio.file.Files
@@ -64,9 +68,12 @@ if (props.getProperty('sink') != 'postgres') {
     postgresOnly.each { deleteTree(it) }
 }
 
+// Made once per project; given back (-DkafkaClusterId=..., -DpostgresPassword=...) they are reused.
+String clusterId = props.getProperty('kafkaClusterId') == 'random' ? newClusterId() : props.getProperty('kafkaClusterId')
+String postgresPassword = props.getProperty('postgresPassword') == 'random' ? newPostgresPassword() : props.getProperty('postgresPassword')
 Path env = projectDir.resolve('.env')
-Files.writeString(env, Files.readString(env).replace('__KAFKA_CLUSTER_ID__', newClusterId())
-        .replace('__POSTGRES_PASSWORD__', newPostgresPassword()))
+Files.writeString(env, Files.readString(env).replace('__KAFKA_CLUSTER_ID__', clusterId)
+        .replace('__POSTGRES_PASSWORD__', postgresPassword))
 
 // Velocity has no arithmetic on string properties: the other nodes' ports (node n: port + 100 * (n - 1)) are
 // filled in here, as __kafkaOutsidePort_2__ and the like, in .env, the README and the sources (the doctor's
@@ -97,6 +104,9 @@ Files.walk(projectDir).withCloseable { files ->
             .forEach { it.toFile().setExecutable(true, false) }
 }
 
+Answers.write(projectDir.resolve(Answers.FILE), request.archetypeGroupId, request.archetypeArtifactId,
+        request.archetypeVersion, props, [kafkaClusterId: clusterId, postgresPassword: postgresPassword])
+
 /** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
 static String newClusterId() {
     UUID uuid = UUID.randomUUID()
@@ -117,6 +127,65 @@ static String newPostgresPassword() {
 static void deleteTree(Path dir) {
     if (Files.exists(dir)) {
         Files.walk(dir).sorted(Comparator.reverseOrder()).forEach { Files.delete(it) }
+    }
+}
+
+/**
+ * The answers file: what this generation was given, in the form `archetype:generate -D...` takes, so that the
+ * upgrade command (.mvn/clicklog-archetype/Upgrade.java) can generate this version and the next with the same values.
+ * A properties file with a fixed order and no date line (Properties.store writes one), so that it is byte-identical for
+ * the same answers.
+ */
+class Answers {
+    static final String FILE = '.mvn/clicklog-archetype/answers.properties'
+    static final List<String> ARCHETYPE_KEYS = ['archetypeGroupId', 'archetypeArtifactId', 'archetypeVersion']
+    static final List<String> PROJECT_KEYS = ['groupId', 'artifactId', 'version', 'package']
+
+    static void write(Path file, String groupId, String artifactId, String version, Properties props,
+                      Map<String, String> madeOnce) {
+        StringBuilder text = new StringBuilder()
+        text << '# The answers this project was generated with: the archetype and every property value.\n'
+        text << '# The upgrade command reads them (README, "Upgrading this project"); it generates this version and the\n'
+        text << '# next one with them and merges the difference into this tree. Edit a value only together with what it made.\n'
+        text << '\n'
+        [archetypeGroupId: groupId, archetypeArtifactId: artifactId, archetypeVersion: version].each { key, value ->
+            text << line(key, value)
+        }
+        text << '\n'
+        PROJECT_KEYS.each { text << line(it, props.getProperty(it)) }
+        text << '\n'
+        props.stringPropertyNames().findAll { !(it in PROJECT_KEYS) && !madeOnce.containsKey(it) }.sort().each {
+            text << line(it, props.getProperty(it))
+        }
+        text << '\n'
+        text << '# Made once for this project (random at generation; only used where the chosen properties need them).\n'
+        text << '# An upgrade reuses them, so .env keeps its cluster id and password.\n'
+        madeOnce.keySet().sort().each { text << line(it, madeOnce[it]) }
+        Files.createDirectories(file.parent)
+        Files.writeString(file, text.toString())
+    }
+
+    /** key=value in the properties format: \\, control characters and non-ASCII escaped, a leading blank kept. */
+    static String line(String key, String value) {
+        StringBuilder escaped = new StringBuilder()
+        value.toCharArray().eachWithIndex { char c, int i ->
+            switch (c) {
+                case '\\': escaped << '\\\\'; break
+                case '\n': escaped << '\\n'; break
+                case '\r': escaped << '\\r'; break
+                case '\t': escaped << '\\t'; break
+                case '\f': escaped << '\\f'; break
+                default:
+                    if (i == 0 && c == (char) ' ') {
+                        escaped << '\\ '
+                    } else if (c < (char) 0x20 || c > (char) 0x7e) {
+                        escaped << String.format('\\u%04x', (int) c)
+                    } else {
+                        escaped << c
+                    }
+            }
+        }
+        return "${key}=${escaped}\n"
     }
 }
 
@@ -232,6 +301,16 @@ class ClicklogProperties {
                 portOwners.values().every { it != 'webPort' }
         if (originProblem != null && !derivedFromBadPort) {
             problems << "allowedOrigins='${origins}': ${originProblem}"
+        }
+
+        // Made once per project: random makes a new one; an upgrade gives back the recorded value.
+        String clusterId = props.getProperty('kafkaClusterId')
+        if (clusterId != 'random' && !(clusterId ==~ /[A-Za-z0-9_-]{22}/)) {
+            problems << "kafkaClusterId='${clusterId}': must be random (a new id) or a KRaft cluster id, 22 characters of URL-safe base64 as `kafka-storage.sh random-uuid` prints (for example -DkafkaClusterId=random)"
+        }
+        String password = props.getProperty('postgresPassword')
+        if (password != 'random' && !(password ==~ /[A-Za-z0-9_-]{16,64}/)) {
+            problems << "postgresPassword='${password}': must be random (a new one) or 16 to 64 characters of A-Z a-z 0-9 - _ (no quoting in .env, a JDBC URL or a shell) (for example -DpostgresPassword=random)"
         }
         return problems
     }

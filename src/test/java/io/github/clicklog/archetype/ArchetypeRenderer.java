@@ -177,6 +177,19 @@ public final class ArchetypeRenderer {
         public Properties getProperties() {
             return properties;
         }
+
+        /** The coordinates the answers file records: this build's own, as the plugin passes the archetype's. */
+        public String getArchetypeGroupId() {
+            return "io.github.clicklog";
+        }
+
+        public String getArchetypeArtifactId() {
+            return "clicklog-archetype";
+        }
+
+        public String getArchetypeVersion() {
+            return System.getProperty("archetype.version", "0.0.0-unit-test");
+        }
     }
 
     /** Renders one filtered template with the given properties (for tests of a single file). */

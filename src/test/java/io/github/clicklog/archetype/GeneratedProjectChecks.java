@@ -11,7 +11,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -85,6 +88,60 @@ public final class GeneratedProjectChecks {
             throw new IllegalArgumentException(buildProperties + " selects no integration test (it.test)");
         }
         return Set.of(selection.split("\\s*,\\s*"));
+    }
+
+    /**
+     * The answers file the upgrade command reads: the archetype's coordinates and every property of the descriptor
+     * with the value this generation used; the made-once values (cluster id, password) as .env has them, never the
+     * word random; and the upgrade command beside it.
+     */
+    public static List<String> answers(Path project, ArchetypeProperties properties) {
+        List<String> problems = new ArrayList<>();
+        Path file = project.resolve(UPGRADE_MACHINERY).resolve("answers.properties");
+        if (!Files.isRegularFile(file) || !Files.isRegularFile(project.resolve(UPGRADE_MACHINERY).resolve("Upgrade.java"))) {
+            return List.of(UPGRADE_MACHINERY + " lacks answers.properties or Upgrade.java");
+        }
+        Properties answers = new Properties();
+        try (java.io.Reader reader = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
+            answers.load(reader);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("archetypeGroupId", "io.github.clicklog");
+        expected.put("archetypeArtifactId", "clicklog-archetype");
+        expected.put("archetypeVersion", System.getProperty("archetype.version", "0.0.0-unit-test"));
+        for (String key : List.of("groupId", "artifactId", "version", "package")) {
+            expected.put(key, properties.get(key));
+        }
+        ArchetypeProperties.descriptorDefaults().keySet().stream()
+                .filter(key -> !List.of("kafkaClusterId", "postgresPassword").contains(key))
+                .forEach(key -> expected.put(key, properties.get(key)));
+        expected.forEach((key, value) -> {
+            if (!Objects.equals(answers.getProperty(key), value)) {
+                problems.add(file.getFileName() + " has " + key + "=" + answers.getProperty(key) + ", generation used " + value);
+            }
+        });
+        Map<String, String> env = new ComposeProject(project).env();
+        String password = answers.getProperty("postgresPassword", "");
+        String clusterId = answers.getProperty("kafkaClusterId", "");
+        if (!password.matches("[A-Za-z0-9_-]{32}") || !clusterId.matches("[A-Za-z0-9_-]{22}")) {
+            problems.add(file.getFileName() + " records kafkaClusterId=" + clusterId + " and postgresPassword=" + password
+                    + ": expected the values generation made (22 and 32 characters of URL-safe base64)");
+        }
+        if (env.containsKey("KAFKA_CLUSTER_ID") && !env.get("KAFKA_CLUSTER_ID").equals(clusterId)) {
+            problems.add(".env KAFKA_CLUSTER_ID=" + env.get("KAFKA_CLUSTER_ID") + " is not the recorded " + clusterId);
+        }
+        if (env.containsKey("POSTGRES_PASSWORD") && !env.get("POSTGRES_PASSWORD").equals(password)) {
+            problems.add(".env POSTGRES_PASSWORD is not the recorded postgresPassword");
+        }
+        Set<String> extra = new TreeSet<>(answers.stringPropertyNames());
+        extra.removeAll(expected.keySet());
+        extra.removeAll(List.of("kafkaClusterId", "postgresPassword"));
+        if (!extra.isEmpty()) {
+            problems.add(file.getFileName() + " records what is not a property of the archetype: " + extra);
+        }
+        return problems;
     }
 
     /** Files a user needs right after generation, and what the post-generate script must have done. */
@@ -191,7 +248,7 @@ public final class GeneratedProjectChecks {
                             + "(?![A-Za-z0-9])(?!\\.(?:js|track|flush|pending|sessionId)\\b)"));
         }
         List<String> problems = new ArrayList<>();
-        textFiles(project).forEach((file, text) -> {
+        projectTextFiles(project).forEach((file, text) -> {
             String[] lines = text.split("\n", -1);
             for (int i = 0; i < lines.length; i++) {
                 for (Map.Entry<String, Pattern> entry : forbidden.entrySet()) {
@@ -453,6 +510,19 @@ public final class GeneratedProjectChecks {
     }
 
     /** The tree's text files (UTF-8, no NUL), build output and runtime data left out. */
+    /**
+     * The text files the project's own code and settings are made of: all but the archetype's upgrade machinery in
+     * .mvn/clicklog-archetype/, which names the archetype (clicklog-archetype) and records every property's answer,
+     * the unused ones too (postgresPort=none in a jsonl project).
+     */
+    static Map<Path, String> projectTextFiles(Path project) {
+        Map<Path, String> files = textFiles(project);
+        files.keySet().removeIf(file -> file.startsWith(UPGRADE_MACHINERY));
+        return files;
+    }
+
+    static final Path UPGRADE_MACHINERY = Path.of(".mvn/clicklog-archetype");
+
     static Map<Path, String> textFiles(Path project) {
         Map<Path, String> result = new LinkedHashMap<>();
         try (Stream<Path> files = Files.walk(project)) {

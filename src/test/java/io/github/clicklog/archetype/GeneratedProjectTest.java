@@ -50,6 +50,7 @@ class GeneratedProjectTest {
         assertNone(name + ": leftovers", GeneratedProjectChecks.leftovers(project));
         assertNone(name + ": values", GeneratedProjectChecks.carriesValues(project, properties));
         assertNone(name + ": sink " + properties.get("sink"), SinkChecks.problems(project, properties));
+        assertNone(name + ": answers", GeneratedProjectChecks.answers(project, properties));
     }
 
     @ParameterizedTest(name = "{0}")

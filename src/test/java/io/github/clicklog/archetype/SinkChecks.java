@@ -75,7 +75,7 @@ public final class SinkChecks {
         List<String> problems = new ArrayList<>();
         postgresOnlyFiles(project, properties).forEach(path -> problems.add(project.relativize(path)
                 + " is in a sink=jsonl project: the post-generate script removes PostgreSQL's files there"));
-        GeneratedProjectChecks.textFiles(project).forEach((file, text) -> {
+        GeneratedProjectChecks.projectTextFiles(project).forEach((file, text) -> {
             String[] lines = text.split("\n", -1);
             for (int i = 0; i < lines.length; i++) {
                 if (POSTGRES_WORD.matcher(lines[i]).find()) {
