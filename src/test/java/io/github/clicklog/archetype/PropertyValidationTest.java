@@ -62,6 +62,18 @@ class PropertyValidationTest {
     }
 
     @Test
+    void made_once_values_are_random_or_given_back_from_the_answers_file() throws Exception {
+        assertEquals(List.of(), problemsWith("kafkaClusterId", "MkU3OEVBNTcwNTJENDM2Qg", "postgresPassword",
+                "yDvZ3Rzfy41-SQajiYy7zLem-hxl_ywa"));
+        assertEquals(List.of(), problemsWith("kafkaClusterId", "random", "postgresPassword", "random"));
+        List<String> found = problemsWith("kafkaClusterId", "not-an-id", "postgresPassword", "has spaces in it, and 'quotes'");
+        assertEquals(2, found.size(), found.toString());
+        assertTrue(found.get(0).startsWith("kafkaClusterId='not-an-id': must be random (a new id) or a KRaft cluster id"),
+                found.get(0));
+        assertTrue(found.get(1).contains("(for example -DpostgresPassword=random)"), found.get(1));
+    }
+
+    @Test
     void subdomain_patterns_are_valid_alone_and_beside_listed_origins() throws Exception {
         assertEquals(List.of(), problemsWith("allowedOrigins", "https://*.example.com"));
         assertEquals(List.of(), problemsWith("allowedOrigins", "https://*.example.com, https://example.com,"
