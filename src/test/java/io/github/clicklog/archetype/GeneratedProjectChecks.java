@@ -245,7 +245,9 @@ public final class GeneratedProjectChecks {
                             + "(?<!DEFAULT_DATABASE = \")(?<!DEFAULT_USER = \")"
                             + "(?<!-d )(?<!-U " + database + " )(?<!postgresql://[^\\s/]{1,100}/)"
                             + Pattern.quote(defaults.get("topic"))
-                            + "(?![A-Za-z0-9])(?!\\.(?:js|track|flush|pending|sessionId)\\b)"));
+                            + "(?![A-Za-z0-9])(?!\\.(?:js|track|flush|pending|sessionId)\\b)"
+                            // nor the archetype's own name (the README's "Upgrading this project")
+                            + "(?!-archetype)"));
         }
         List<String> problems = new ArrayList<>();
         projectTextFiles(project).forEach((file, text) -> {
