@@ -115,6 +115,8 @@ public final class UpgradeScenarios {
         replace(project.resolve(".env"), "WEB_BIND=127.0.0.1\n", "WEB_BIND=0.0.0.0\n");
         commit(project, "Team edits");
         String before = head(project);
+        String clusterId = read(project.resolve(".env")).lines().filter(line -> line.startsWith("KAFKA_CLUSTER_ID="))
+                .findFirst().orElseThrow();
 
         Command dryRun = upgrade(project, "--to", V2, "--dry-run");
         expect(dryRun.exitCode() == 0, "the dry run exits 0 for a clean merge", dryRun);
@@ -132,6 +134,8 @@ public final class UpgradeScenarios {
         expect(routesAfter.contains(teamLine), "the team's line in WebRoutes.java stays", upgrade);
         expect(routesAfter.contains("\"/demo/clicklog-demo.css\""), "the template's change of WebRoutes.java arrives", upgrade);
         expect(read(project.resolve(".env")).contains("WEB_BIND=0.0.0.0\n"), "the team's .env edit stays", upgrade);
+        expect(read(project.resolve(".env")).contains(clusterId + "\n"), "the project's own cluster id stays (" + clusterId + ")",
+                upgrade);
         expect(read(project.resolve("pom.xml")).contains(SLF4J_AFTER), "the dependency bump arrives", upgrade);
         expect(Files.isRegularFile(project.resolve(ADDED_FILE)) && read(project.resolve(ADDED_FILE)).equals(ADDED_TEXT),
                 "the added file arrives", upgrade);
