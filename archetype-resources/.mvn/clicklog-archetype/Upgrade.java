@@ -192,9 +192,13 @@ public final class Upgrade {
         // 2. Both versions, generated with the same answers (the new values only in the target's).
         Map<String, String> recorded = new LinkedHashMap<>(answers);
         ARCHETYPE_KEYS.forEach(recorded::remove);
-        Path before = maven.generate("before", groupId, artifactId, from, recorded, answers.get("artifactId"));
-        Path after = maven.generate("after", groupId, artifactId, target, values,
+        // At once: each is mostly a JVM starting up, and the two are independent.
+        Maven.Running generatingBefore = maven.generate("before", groupId, artifactId, from, recorded,
+                answers.get("artifactId"));
+        Maven.Running generatingAfter = maven.generate("after", groupId, artifactId, target, values,
                 values.getOrDefault("artifactId", answers.get("artifactId")));
+        Path before = generatingBefore.await();
+        Path after = generatingAfter.await();
 
         // 3. The template's change as a commit of this repository: the target's tree with the other as its parent.
         String baseTree = tree("before", before);
@@ -490,33 +494,26 @@ public final class Upgrade {
 
         Path fetchArchetype(String groupId, String artifactId, String version) {
             Path into = scratch.resolve("archetype");
-            run("fetch " + artifactId + " " + version, scratch.resolve("fetch"), List.of(
+            Running fetch = start("fetch " + artifactId + " " + version, scratch.resolve("fetch"), List.of(
                     DEPENDENCY_PLUGIN + ":copy", "-Dartifact=" + groupId + ":" + artifactId + ":" + version + ":jar",
-                    "-DoutputDirectory=" + into, "-Dmdep.stripVersion=true"), true);
-            Path jar = into.resolve(artifactId + ".jar");
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException("Maven reported success but left no " + jar);
-            }
-            return jar;
+                    "-DoutputDirectory=" + into, "-Dmdep.stripVersion=true"), into.resolve(artifactId + ".jar"),
+                    "\nIs the version right, and can Maven reach the repository that has it?");
+            return fetch.await();
         }
 
-        /** Generates one version with the given answers into an empty scratch directory; returns the project in it. */
-        Path generate(String name, String groupId, String artifactId, String version, Map<String, String> values,
-                      String projectArtifactId) {
+        /** Starts generating one version with the given answers into an empty scratch directory. */
+        Running generate(String name, String groupId, String artifactId, String version, Map<String, String> values,
+                         String projectArtifactId) {
             Path directory = scratch.resolve(name);
             List<String> arguments = new ArrayList<>(List.of(ARCHETYPE_PLUGIN + ":generate", "-DinteractiveMode=false",
                     "-DarchetypeGroupId=" + groupId, "-DarchetypeArtifactId=" + artifactId,
                     "-DarchetypeVersion=" + version));
             values.forEach((key, value) -> arguments.add("-D" + key + "=" + value));
-            run("generate " + artifactId + " " + version, directory, arguments, false);
-            Path generated = directory.resolve(projectArtifactId);
-            if (!Files.isDirectory(generated)) {
-                throw new IllegalStateException("Maven reported success but generated no " + generated);
-            }
-            return generated;
+            return start("generate " + artifactId + " " + version, directory, arguments,
+                    directory.resolve(projectArtifactId), "");
         }
 
-        private void run(String what, Path directory, List<String> arguments, boolean refuseOnFailure) {
+        private Running start(String what, Path directory, List<String> arguments, Path result, String hint) {
             List<String> command = new ArrayList<>(List.of(wrapper.toString(), "-B", "-q"));
             command.addAll(arguments);
             Path log = scratch.resolve(directory.getFileName() + ".log");
@@ -525,21 +522,32 @@ public final class Upgrade {
                 Files.createDirectories(directory);
                 Process process = new ProcessBuilder(command).directory(directory.toFile())
                         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-                int exit = process.waitFor();
-                if (exit != 0) {
-                    List<String> lines = Files.readAllLines(log);
-                    String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-                    String message = what + " failed (Maven exit " + exit + "). Its output ends with:\n" + tail;
-                    if (refuseOnFailure) {
-                        throw new Refused(message + "\nIs the version right, and can Maven reach the repository that has it?");
-                    }
-                    throw new Refused(message);
-                }
+                return new Running(what, process, log, result, hint);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while Maven ran: " + what, e);
+            }
+        }
+
+        /** A Maven run under way, and the file or directory it is to leave. */
+        record Running(String what, Process process, Path log, Path result, String hint) {
+            Path await() {
+                try {
+                    int exit = process.waitFor();
+                    if (exit != 0) {
+                        List<String> lines = Files.readAllLines(log);
+                        String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+                        throw new Refused(what + " failed (Maven exit " + exit + "). Its output ends with:\n" + tail + hint);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while Maven ran: " + what, e);
+                }
+                if (!Files.exists(result)) {
+                    throw new IllegalStateException(what + ": Maven reported success but left no " + result);
+                }
+                return result;
             }
         }
     }
