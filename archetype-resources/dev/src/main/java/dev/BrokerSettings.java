@@ -22,7 +22,7 @@ import java.util.stream.IntStream;
 public record BrokerSettings(Path dataDir, List<BrokerListeners> nodes, String maxHeap, Map<String, String> overrides,
                              Duration startTimeout) {
 
-    /** The least that works is 192m (the log cleaner takes 128 MiB); this leaves room for the tests' loads. */
+    /** Room for the tests' loads and for a restart's log recovery, with the log cleaner's buffer kept small (below). */
     public static final String DEFAULT_MAX_HEAP = "256m";
 
     public BrokerSettings {
@@ -102,6 +102,11 @@ public record BrokerSettings(Path dataDir, List<BrokerListeners> nodes, String m
         config.put("group.initial.rebalance.delay.ms", "0");
         // Topics are created on purpose (LocalKafkaBroker#createClickTopics), never by a client's first use.
         config.put("auto.create.topics.enable", "false");
+        // The log cleaner takes its dedupe buffer (128 MiB by default) from the heap in one piece as it starts: half of
+        // DEFAULT_MAX_HEAP. A node restarted after SIGKILL under load starts it right after recovering its logs, and
+        // once that ended in "OutOfMemoryError: Java heap space" (BrokerSigkillFaultIT). Here the cleaner only
+        // compacts the small internal topics (__consumer_offsets): 32 MiB is plenty.
+        config.put("log.cleaner.dedupe.buffer.size", String.valueOf(32 << 20));
         // forward slashes: a backslash is an escape character in .properties files
         config.put("log.dirs", nodeDir(nodeId).resolve("log").toString().replace('\\', '/'));
         config.putAll(new TreeMap<>(overrides));
