@@ -352,7 +352,9 @@ public final class ListenerVerification {
             }
             ComposeTopics.Outcome probes = probeTopic.get();
             if (!probes.worked()) {
-                fail("could not create the probes' topic " + PROBE_TOPIC + " from inside " + nodes.get(0) + ":\n" + probes.output());
+                // the exit status too: once (CI run at 2ddbc9e) this failed with no output at all
+                fail("could not create the probes' topic " + PROBE_TOPIC + " from inside " + nodes.get(0) + " (exit "
+                        + probes.exitStatus() + "):\n" + probes.output());
             }
         } finally {
             pool.shutdownNow();
