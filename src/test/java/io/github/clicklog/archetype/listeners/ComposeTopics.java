@@ -4,6 +4,7 @@ import io.github.clicklog.archetype.ComposeProject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,10 +90,14 @@ final class ComposeTopics {
         String script = "#!/bin/sh\nexec '" + ComposeBroker.java() + "' -Xmx128m -XX:TieredStopAtLevel=1"
                 + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '" + classpath + "'"
                 + " org.apache.kafka.tools.TopicCommand \"$@\"\n";
+        // Written aside and moved into place: the click-topics service and the probe topic are created at once, and
+        // rewriting the script in place (truncate, write) while the other's shell reads it left that shell an empty or
+        // partial script (one run failed with no output at all).
         for (String name : List.of("kafka-topics.sh", "kafka-topics")) {
-            Path tool = bin.resolve(name);
-            Files.writeString(tool, script);
-            Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path written = Files.createTempFile(bin, name, ".tmp");
+            Files.writeString(written, script);
+            Files.setPosixFilePermissions(written, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.move(written, bin.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         return bin;
     }
