@@ -138,7 +138,6 @@ static void deleteTree(Path dir) {
  */
 class Answers {
     static final String FILE = '.mvn/clicklog-archetype/answers.properties'
-    static final List<String> ARCHETYPE_KEYS = ['archetypeGroupId', 'archetypeArtifactId', 'archetypeVersion']
     static final List<String> PROJECT_KEYS = ['groupId', 'artifactId', 'version', 'package']
 
     static void write(Path file, String groupId, String artifactId, String version, Properties props,
