@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -20,8 +21,11 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>A request without {@code Origin} is not from a page (curl, a server, a test) and is let through: CORS
  *       protects browsers' users, it cannot stop other clients, which can send any header they like.</li>
- *   <li>A page of the web producer itself (the demo page) is always allowed, whichever address it was opened
- *       on: its origin's host and port are the request's {@code Host}.</li>
+ *   <li>A page of the web producer itself (the demo page) is always allowed: a page of its public origin,
+ *       {@value #PUBLIC_ORIGIN_VARIABLE} (where users reach it, such as {@code https://clicks.example.com} behind a
+ *       proxy), or without one, a page of {@code localhost}, {@code 127.0.0.1} or {@code [::1]} on the port the
+ *       request came in on. Never the request's {@code Host}: a page on another site can make a browser send
+ *       this server any {@code Host} it likes (DNS rebinding), but not another {@code Origin}.</li>
  *   <li>A listed origin is echoed in {@code Access-Control-Allow-Origin}, with {@code Vary: Origin} (caches must
  *       not hand one origin's answer to another) and {@code Access-Control-Allow-Credentials: true}, because
  *       {@code navigator.sendBeacon} always sends credentialed requests.</li>
@@ -38,6 +42,8 @@ import java.util.regex.Pattern;
 public final class AllowedOrigins {
 
     public static final String VARIABLE = "CLICK_ALLOWED_ORIGINS";
+    /** The origin where users reach the web producer's own pages; unset: loopback on its port. */
+    public static final String PUBLIC_ORIGIN_VARIABLE = "WEB_PUBLIC_ORIGIN";
     /** The value chosen when the project was generated ({@code allowedOrigins}); {@value #VARIABLE} replaces it. */
     public static final String DEFAULT = "${allowedOrigins}";
     /** How long a browser may reuse a preflight's answer: Chrome caps it at two hours, Firefox at one day. */
@@ -54,13 +60,16 @@ public final class AllowedOrigins {
     /** Origins and patterns in the order given, for {@link #toString()}. */
     private final List<String> configured;
     private final boolean anyOrigin;
+    /** The web producer's own origin, normalized; null: loopback on the port a request came in on. */
+    private final String publicOrigin;
 
     private AllowedOrigins(Set<String> origins, List<SubdomainPattern> subdomains, List<String> configured,
-                           boolean anyOrigin) {
+                           boolean anyOrigin, String publicOrigin) {
         this.origins = Collections.unmodifiableSet(new LinkedHashSet<>(origins));
         this.subdomains = List.copyOf(subdomains);
         this.configured = List.copyOf(configured);
         this.anyOrigin = anyOrigin;
+        this.publicOrigin = publicOrigin;
     }
 
     /** Parses a comma-separated list; an error names the bad entry, the rule and an example. */
@@ -92,13 +101,31 @@ public final class AllowedOrigins {
             throw new IllegalArgumentException(VARIABLE + "='" + value + "': * already allows every origin; give"
                     + " either * alone or a list of origins");
         }
-        return new AllowedOrigins(origins, subdomains, List.copyOf(configured), any);
+        return new AllowedOrigins(origins, subdomains, List.copyOf(configured), any, null);
     }
 
-    /** {@value #VARIABLE} from the environment, else {@link #DEFAULT}. */
+    /** {@value #VARIABLE} from the environment, else {@link #DEFAULT}; and {@value #PUBLIC_ORIGIN_VARIABLE}. */
     static AllowedOrigins resolve(Map<String, String> environment) {
         String value = environment.get(VARIABLE);
-        return parse(value == null || value.isBlank() ? DEFAULT : value);
+        String publicOrigin = environment.get(PUBLIC_ORIGIN_VARIABLE);
+        return parse(value == null || value.isBlank() ? DEFAULT : value)
+                .withPublicOrigin(publicOrigin == null || publicOrigin.isBlank() ? null : publicOrigin.trim());
+    }
+
+    /** The same allowlist, with the web producer's own pages at {@code origin} (null: loopback on its port). */
+    public AllowedOrigins withPublicOrigin(String origin) {
+        String normalized;
+        try {
+            normalized = origin == null ? null : normalize(origin);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace(VARIABLE + " entry", PUBLIC_ORIGIN_VARIABLE));
+        }
+        return new AllowedOrigins(origins, subdomains, configured, anyOrigin, normalized);
+    }
+
+    /** The web producer's own origin, as configured; empty when it is loopback on the port of each request. */
+    Optional<String> publicOrigin() {
+        return Optional.ofNullable(publicOrigin);
     }
 
     /**
@@ -139,11 +166,11 @@ public final class AllowedOrigins {
      */
     Map<String, String> headersFor(WebRequest request) throws RejectedRequest {
         String origin = request.header("Origin");
-        Map<String, String> cors = corsHeaders(origin, request.header("Host"));
+        Map<String, String> cors = corsHeaders(origin, request.localPort());
         if (!cors.isEmpty()) {
             return cors;
         }
-        if (origin != null && !sameOrigin(origin, request.header("Host"))) {
+        if (origin != null && !ownOrigin(origin, request.localPort())) {
             throw new RejectedRequest("origin_not_allowed", HttpAnswer.error(403, "pages of the origin "
                     + printable(origin) + " may not send clicks to this collector: its operator lists the origins that"
                     + " may in " + VARIABLE).withHeader("Vary", "Origin"));
@@ -156,11 +183,11 @@ public final class AllowedOrigins {
      * origin, a page of this server, or an origin that is not allowed. Never throws: the connection also uses it
      * for the errors it writes before any route ran, where a refused origin keeps its 4xx.
      *
-     * @param origin the request's {@code Origin}; null without one
-     * @param host   the request's {@code Host}; null without one
+     * @param origin    the request's {@code Origin}; null without one
+     * @param localPort the port the request came in on
      */
-    Map<String, String> corsHeaders(String origin, String host) {
-        if (origin == null || sameOrigin(origin, host)) {
+    Map<String, String> corsHeaders(String origin, int localPort) {
+        if (origin == null || ownOrigin(origin, localPort)) {
             return Map.of();
         }
         if (anyOrigin) {
@@ -209,25 +236,19 @@ public final class AllowedOrigins {
         return answer;
     }
 
-    /** A page of this very server: the origin's host and port are what the browser put in {@code Host}. */
-    private static boolean sameOrigin(String origin, String host) {
-        if (host == null) {
-            return false;
-        }
+    /** A page of this very server: its public origin, or without one, loopback on the port of the request. */
+    private boolean ownOrigin(String origin, int localPort) {
         String normalized;
         try {
             normalized = normalize(origin);
         } catch (IllegalArgumentException e) {
             return false; // "null" (a sandboxed frame, a file:// page) or garbage: never this server's own page
         }
-        String authority = normalized.substring(normalized.indexOf("://") + 3);
-        String hostAuthority = host.toLowerCase(Locale.ROOT);
-        if (normalized.startsWith("http://") && hostAuthority.endsWith(":80")) {
-            hostAuthority = hostAuthority.substring(0, hostAuthority.length() - 3);
-        } else if (normalized.startsWith("https://") && hostAuthority.endsWith(":443")) {
-            hostAuthority = hostAuthority.substring(0, hostAuthority.length() - 4);
+        if (publicOrigin != null) {
+            return publicOrigin.equals(normalized);
         }
-        return authority.equals(hostAuthority);
+        return normalized.equals("http://localhost:" + localPort) || normalized.equals("http://127.0.0.1:" + localPort)
+                || normalized.equals("http://[::1]:" + localPort);
     }
 
     /** An origin as it may appear in an answer: at most 200 printable ASCII characters. */

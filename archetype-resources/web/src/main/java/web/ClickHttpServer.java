@@ -21,12 +21,14 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -35,17 +37,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The HTTP/1.1 server: Netty event loops, one per core, each serving many connections without a thread per
  * client, and one more thread that only accepts connections. Chosen by measurement over the JDK's server (which
- * holds a thread per slow client), Vert.x, Jetty and Helidon; see the README's benchmark section.
+ * holds a thread per slow client), Vert.x, Jetty and Helidon; see the README's benchmark section. The management
+ * port runs the same server on one thread of its own, with {@link ManagementRoutes}.
  *
- * <p>Each connection's pipeline: {@link ConnectionLimit} (a 503 past {@link HttpLimits#maxConnections()}), a
- * watch for arriving bytes (see {@link ClickConnection#byteWatch()}), the HTTP codec (request line and headers
- * bounded), and {@link ClickConnection}.
+ * <p>Each connection's pipeline: {@link Admission} (a 503 past {@link HttpLimits#maxConnections()}, a 429 past the
+ * client's share), a watch for arriving bytes (see {@link ClickConnection#byteWatch()}), the response encoder, the
+ * request decoder (request line and headers bounded; see {@link ClickRequestDecoder}), and {@link ClickConnection}.
  */
 final class ClickHttpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClickHttpServer.class);
-    /** Connections waiting to be accepted: bursts of new clients queue instead of being refused. */
-    private static final int ACCEPT_BACKLOG = 1024;
+    /**
+     * Connections waiting to be accepted: bursts of new clients queue instead of being dropped. Linux caps it at
+     * net.core.somaxconn (4096 by default since 5.4). A client refused past its share that connects again thousands
+     * of times at once overflowed 1024 (ClientSharesFaultIT): the kernel then drops everyone's new connections, and
+     * each waits out a 1 s SYN retransmission.
+     */
+    private static final int ACCEPT_BACKLOG = 4096;
     /** File descriptors kept for everything else (Kafka connections, jars, logs) when the limit is tight. */
     private static final int SPARE_DESCRIPTORS = 256;
 
@@ -62,11 +70,15 @@ final class ClickHttpServer implements AutoCloseable {
     }
 
     /**
-     * Listens on {@code port} (0: any free one) and serves each connection with a new {@link ClickConnection}.
+     * Listens on {@code port} (0: any free one) of {@code address} and serves each connection with a new
+     * {@link ClickConnection}.
      *
+     * @param name            names the threads and the log line ("web-http", "web-management")
+     * @param threads         event loops serving connections; with more than one, a thread of its own accepts
+     * @param openConnections counts this server's open connections (for /metrics)
      * @throws java.net.BindException if the port is taken
      */
-    static ClickHttpServer start(int port, HttpLimits limits, WebRoutes routes, WebMetrics metrics,
+    static ClickHttpServer start(String name, InetSocketAddress address, int threads, ClickConnection.Edge edge,
                                  AtomicInteger openConnections) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -74,11 +86,11 @@ final class ClickHttpServer implements AutoCloseable {
         // A thread of its own accepts connections: on the event loops that serve clients, a few busy clients could
         // keep it from accepting new ones for seconds while they pipeline batches (SlowClientsFaultIT's third phase
         // shows it). Not daemon threads: they keep the process alive after main() returns.
-        EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("web-accept", false), io);
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                new DefaultThreadFactory("web-http", false), io);
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, false), io);
+        EventLoopGroup acceptor = threads == 1 ? loops
+                : new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name + "-accept", false), io);
+        HttpLimits limits = edge.limits();
         int maxConnections = withinDescriptorLimit(limits.maxConnections());
-        AtomicInteger unanswered = new AtomicInteger();
         HttpDecoderConfig decoding = new HttpDecoderConfig()
                 .setMaxInitialLineLength(4096)
                 // Cookies of the site's domain travel with credentialed requests: leave room for them.
@@ -89,6 +101,12 @@ final class ClickHttpServer implements AutoCloseable {
                 .channel(channel)
                 .option(ChannelOption.SO_BACKLOG, ACCEPT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // A fixed 64 KiB receive buffer for every accepted connection (set on the listener, so that the window
+                // is offered from the handshake on), instead of one Linux grows to 6 MB: a client that keeps sending
+                // while the server does not read it (a pipelining client waits its turn) fills its buffer, and 200
+                // such clients grew the kernel's TCP memory past its pressure mark, where it drops packets and every
+                // client waits out 200 ms retransmissions (SlowClientsFaultIT's third phase measured p50 201 ms).
+                .option(ChannelOption.SO_RCVBUF, 64 * 1024)
                 // Answers leave at once instead of waiting for the client's delayed ACK (Nagle).
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // A fixed 32 KiB send buffer (answers are a few KiB), instead of one Linux grows to megabytes: a
@@ -96,26 +114,30 @@ final class ClickHttpServer implements AutoCloseable {
                 // instead of after thousands that keep the event loops busy while other clients wait (the third
                 // phase of SlowClientsFaultIT).
                 .childOption(ChannelOption.SO_SNDBUF, 32 * 1024)
-                // One read (at most 64 KiB) per connection per turn of its event loop, instead of up to 16: a client
-                // with a backlog of pipelined requests waits its turn like everyone else.
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1))
+                // One read per connection per turn of its event loop, instead of up to 16: a client with a backlog of
+                // pipelined requests waits its turn like everyone else. A read is at most 64 KiB, and a connection's
+                // first is 2 KiB (RequestMemory counts that buffer for a request that is not whole after it).
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(
+                        AdaptiveRecvByteBufAllocator.DEFAULT_MINIMUM, RequestMemory.UNFINISHED_REQUEST_BYTES,
+                        AdaptiveRecvByteBufAllocator.DEFAULT_MAXIMUM).maxMessagesPerRead(1))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel connection) {
-                        ClickConnection clicks = new ClickConnection(limits, routes, metrics, unanswered);
-                        connection.pipeline().addLast(
-                                new ConnectionLimit(openConnections, maxConnections, metrics),
-                                clicks.byteWatch(),
-                                new HttpServerCodec(decoding),
-                                clicks);
+                        ClickConnection clicks = new ClickConnection(edge, () -> new ClickRequestDecoder(decoding));
+                        connection.pipeline()
+                                .addLast(new Admission(openConnections, maxConnections, edge, clicks))
+                                .addLast(clicks.byteWatch())
+                                .addLast(new HttpResponseEncoder())
+                                .addLast(ClickConnection.DECODER, clicks.newDecoder())
+                                .addLast(clicks);
                     }
                 });
         try {
-            Channel listener = bootstrap.bind(new InetSocketAddress(port)).sync().channel();
-            LOG.info("HTTP on port {} ({} transport, {} event loops, at most {} connections)",
-                    ((InetSocketAddress) listener.localAddress()).getPort(), epoll ? "epoll" : "NIO",
-                    Runtime.getRuntime().availableProcessors(), maxConnections);
-            return new ClickHttpServer(acceptor, loops, listener, unanswered);
+            Channel listener = bootstrap.bind(address).sync().channel();
+            LOG.info("{}: HTTP on {} ({} transport, {} event loop(s), at most {} connections, {} per client)", name,
+                    listener.localAddress(), epoll ? "epoll" : "NIO", threads, maxConnections,
+                    limits.maxClientConnections());
+            return new ClickHttpServer(acceptor, loops, listener, edge.unanswered());
         } catch (RuntimeException | InterruptedException e) {
             acceptor.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -124,7 +146,11 @@ final class ClickHttpServer implements AutoCloseable {
     }
 
     int port() {
-        return ((InetSocketAddress) listener.localAddress()).getPort();
+        return address().getPort();
+    }
+
+    InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
     }
 
     /** Requests read and not yet answered, on every connection. */
@@ -164,48 +190,72 @@ final class ClickHttpServer implements AutoCloseable {
     }
 
     /**
-     * Counts open connections; past the limit, answers a new one with 503 at once and closes it. The answer is
-     * written as raw bytes, since the HTTP codec sits behind this handler and no request was read.
+     * Counts open connections, in sum and per client; past a limit, answers a new connection at once (503 past the
+     * sum, 429 past the client's share) and closes it. The answer is written as raw bytes, since the HTTP codec sits
+     * behind this handler and no request was read.
      */
-    private static final class ConnectionLimit extends ChannelInboundHandlerAdapter {
+    private static final class Admission extends ChannelInboundHandlerAdapter {
         private final AtomicInteger open;
         private final int max;
-        private final WebMetrics metrics;
-        private boolean counted;
+        private final ClickConnection.Edge edge;
+        private final ClickConnection clicks;
+        private ClientShares.Client client;
 
-        ConnectionLimit(AtomicInteger open, int max, WebMetrics metrics) {
+        Admission(AtomicInteger open, int max, ClickConnection.Edge edge, ClickConnection clicks) {
             this.open = open;
             this.max = max;
-            this.metrics = metrics;
+            this.edge = edge;
+            this.clicks = clicks;
         }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+            InetAddress address = remote.getAddress();
             if (open.incrementAndGet() > max) {
                 open.decrementAndGet();
-                metrics.unavailable("connections");
-                ctx.writeAndFlush(tooManyConnections(max)).addListener(ChannelFutureListener.CLOSE);
+                edge.metrics().unavailable("connections");
+                int retryAfter = RetryAfter.OVERLOADED.seconds();
+                String incident = edge.incidents().record("connections", "the limit of " + max + " open connections"
+                        + " is reached (WEB_MAX_CONNECTIONS): new ones get 503 (the last from " + address + ")", null);
+                ctx.writeAndFlush(refusal(503, "Service Unavailable", "the web producer has " + max + " connections"
+                        + " open, its limit: connect again in " + retryAfter + " s", retryAfter, incident))
+                        .addListener(ChannelFutureListener.CLOSE);
                 return;
             }
-            counted = true;
+            boolean proxy = edge.proxies().trusts(address);
+            client = edge.clients().connect(ClientShares.keyOf(address), proxy);
+            if (client == null) {
+                open.decrementAndGet();
+                edge.metrics().rejected("client_connections");
+                int retryAfter = RetryAfter.OVERLOADED.seconds();
+                ctx.writeAndFlush(refusal(429, "Too Many Requests", "this client has "
+                        + edge.clients().maxConnections() + " connections open, its share (WEB_MAX_CLIENT_CONNECTIONS):"
+                        + " send over the ones it has, or connect again in " + retryAfter + " s", retryAfter, null))
+                        .addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            clicks.admitted(client, address, proxy, ((InetSocketAddress) ctx.channel().localAddress()).getPort());
             ctx.fireChannelActive();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (counted) {
-                counted = false;
+            if (client != null) {
                 open.decrementAndGet();
+                edge.clients().disconnect(client);
+                client = null;
             }
             ctx.fireChannelInactive();
         }
 
-        private static ByteBuf tooManyConnections(int max) {
-            int retryAfter = RetryAfter.OVERLOADED.seconds();
-            byte[] body = ("{\"error\":\"the web producer has " + max + " connections open, its limit: connect again"
-                    + " in " + retryAfter + " s\",\"retryAfterSeconds\":" + retryAfter + "}")
-                    .getBytes(StandardCharsets.UTF_8);
-            String head = "HTTP/1.1 503 Service Unavailable\r\n"
+        private static ByteBuf refusal(int status, String phrase, String error, int retryAfter, String incident) {
+            ObjectNode json = HttpAnswer.errorBody(error).put("retryAfterSeconds", retryAfter);
+            if (incident != null) {
+                json.put("incident", incident);
+            }
+            byte[] body = HttpAnswer.json(status, json).body();
+            String head = "HTTP/1.1 " + status + " " + phrase + "\r\n"
                     + "Content-Type: " + HttpAnswer.JSON + "\r\n"
                     + "Content-Length: " + body.length + "\r\n"
                     + "Retry-After: " + retryAfter + "\r\n"

@@ -35,7 +35,9 @@ import java.util.concurrent.Executor;
  *             with the same {@code clientEventId}, the consumer would drop them anyway).</li>
  *       </ul></li>
  *   <li>503 at once, before anything is sent, when the clicks in flight are at their bound
- *       ({@link InFlightClicks}) or the app is shutting down. Every 503 has a {@code Retry-After} with jitter.</li>
+ *       ({@link InFlightClicks}) or the app is shutting down; 429 when the client's own clicks in flight are at its
+ *       share ({@link ClientShares}). Each has a {@code Retry-After} with jitter; each 503 an {@code incident} id,
+ *       which is in the log line that says what failed (the answer never carries an exception's text).</li>
  * </ul>
  * Content types: {@code application/json}; {@code text/plain}, what {@code navigator.sendBeacon} sends with a
  * string and what the tracker sends (a type that needs no CORS preflight); and none at all, what a beacon with an
@@ -49,15 +51,20 @@ final class ClicksEndpoint {
 
     private final ClickPublisher publisher;
     private final InFlightClicks inFlight;
+    private final ClientShares clients;
     private final WebMetrics metrics;
     private final RejectionLog rejections;
+    private final Incidents incidents;
     private volatile boolean closing;
 
-    ClicksEndpoint(ClickPublisher publisher, InFlightClicks inFlight, WebMetrics metrics, RejectionLog rejections) {
+    ClicksEndpoint(ClickPublisher publisher, InFlightClicks inFlight, ClientShares clients, WebMetrics metrics,
+                   RejectionLog rejections, Incidents incidents) {
         this.publisher = publisher;
         this.inFlight = inFlight;
+        this.clients = clients;
         this.metrics = metrics;
         this.rejections = rejections;
+        this.incidents = incidents;
     }
 
     /** From now on every request gets 503: the app is shutting down. */
@@ -81,8 +88,12 @@ final class ClicksEndpoint {
             metrics.unavailable("shutting_down");
             int retryAfter = RetryAfter.SHUTTING_DOWN.seconds();
             return CompletableFuture.completedFuture(unavailable(HttpAnswer.errorBody(
-                    "the web producer is shutting down: send the click again in " + retryAfter + " s"), retryAfter)
-                    .closingConnection());
+                    "the web producer is shutting down: send the click again in " + retryAfter + " s"), retryAfter,
+                    incidents.record("shutting_down", "shutting down: clicks get 503", null)).closingConnection());
+        }
+        if (clients.atShare(request.client())) {
+            // A client that floods is refused before its body is parsed, for the price of a map lookup.
+            return CompletableFuture.completedFuture(overShare(-1));
         }
         if (!inFlight.mightFit(request.body().length)) {
             return CompletableFuture.completedFuture(overloaded(-1));
@@ -102,7 +113,7 @@ final class ClicksEndpoint {
                 metrics.clicksRejected(1);
                 throw invalid(e.getMessage());
             }
-            return send(List.of(click), new String[1], request.body().length, true, answers);
+            return send(request.client(), List.of(click), new String[1], request.body().length, true, answers);
         }
         if (!tree.isArray()) {
             throw invalid("the body must be one click (a JSON object) or an array of clicks, got "
@@ -136,7 +147,7 @@ final class ClicksEndpoint {
             body.putObject("example").put("itemId", "movie-603").put("sessionId", "3f1c2a9e").put("page", "/movies");
             throw new RejectedRequest("invalid_click", HttpAnswer.json(400, body));
         }
-        return send(valid, problems, request.body().length, false, answers);
+        return send(request.client(), valid, problems, request.body().length, false, answers);
     }
 
     /**
@@ -145,11 +156,17 @@ final class ClicksEndpoint {
      * @param problems one entry per item of the request: null for a valid item (in {@code clicks}, in order), else
      *                 why it was rejected
      */
-    private CompletableFuture<HttpAnswer> send(List<ClickEvent> clicks, String[] problems, int bodyLength,
-                                               boolean single, Executor answers) {
+    private CompletableFuture<HttpAnswer> send(String client, List<ClickEvent> clicks, String[] problems,
+                                               int bodyLength, boolean single, Executor answers) {
         int count = clicks.size();
         long bytes = InFlightClicks.bytesOf(count, bodyLength);
+        // The client's share first: a client past it gets 429, and the room left is everyone else's.
+        ClientShares.Client holder = clients.acquireClicks(client, count);
+        if (holder == null) {
+            return CompletableFuture.completedFuture(overShare(count));
+        }
         if (!inFlight.tryAcquire(count, bytes)) {
+            clients.releaseClicks(holder, count);
             return CompletableFuture.completedFuture(overloaded(count));
         }
         // Only the eventIds wait with the answer: the clicks themselves, the JSON tree and the body are garbage once
@@ -158,10 +175,13 @@ final class ClicksEndpoint {
         List<CompletableFuture<Void>> sends = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             eventIds[i] = clicks.get(i).eventId();
-            sends.add(timed(publisher.publish(clicks.get(i))));
+            sends.add(timed(publish(clicks.get(i))));
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
-        all.whenComplete((done, error) -> inFlight.release(count, bytes));
+        all.whenComplete((done, error) -> {
+            inFlight.release(count, bytes);
+            clients.releaseClicks(holder, count);
+        });
         return all.handleAsync((done, error) -> single
                 ? answerOne(eventIds[0], sends.get(0))
                 : answerAll(problems, eventIds, sends), answers);
@@ -171,9 +191,33 @@ final class ClicksEndpoint {
     private HttpAnswer overloaded(int clicks) {
         metrics.unavailable("overloaded");
         int retryAfter = RetryAfter.OVERLOADED.seconds();
-        return unavailable(HttpAnswer.errorBody("the web producer has " + inFlight.clicks() + " clicks waiting for"
-                + " Kafka, its limit: nothing was sent; send the " + (clicks == 1 ? "click" : "clicks") + " again in "
-                + retryAfter + " s"), retryAfter);
+        String incident = incidents.record("overloaded", inFlight.clicks() + " clicks (" + inFlight.bytes()
+                + " bytes) wait for Kafka, the bound is " + inFlight.maxClicks() + " clicks or " + inFlight.maxBytes()
+                + " bytes: new clicks get 503", null);
+        return unavailable(HttpAnswer.errorBody("the web producer has as many clicks waiting for Kafka as it takes:"
+                + " nothing was sent; send the " + (clicks == 1 ? "click" : "clicks") + " again in " + retryAfter
+                + " s"), retryAfter, incident);
+    }
+
+    /** 429: this client's clicks in flight are at its share; other clients' still fit. -1 clicks: not parsed. */
+    private HttpAnswer overShare(int clicks) {
+        metrics.rejected("client_clicks_in_flight");
+        int retryAfter = RetryAfter.OVERLOADED.seconds();
+        return HttpAnswer.retryLater(429, HttpAnswer.errorBody("this client has " + clients.maxClicksInFlight()
+                + " clicks waiting for Kafka, its share: nothing was sent; send the " + (clicks == 1 ? "click"
+                : "clicks") + " again in " + retryAfter + " s, once earlier ones are answered"), retryAfter);
+    }
+
+    /**
+     * A publisher reports failures in its future; one that throws instead (a bug) fails that click the same way, so
+     * that the room its click took in flight is given back and the client gets its 503.
+     */
+    private CompletableFuture<Void> publish(ClickEvent click) {
+        try {
+            return publisher.publish(click);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private CompletableFuture<Void> timed(CompletableFuture<Void> send) {
@@ -189,11 +233,10 @@ final class ClicksEndpoint {
         }
         metrics.unavailable("kafka");
         int retryAfter = RetryAfter.KAFKA_UNAVAILABLE.seconds();
-        ObjectNode body = HttpAnswer.errorBody("Kafka did not acknowledge the click (" + describe(error)
-                + "); it is probably not stored: send it again in " + retryAfter
-                + " s. GET /readyz tells whether the broker is reachable.");
+        ObjectNode body = HttpAnswer.errorBody("Kafka did not acknowledge the click in time; it is probably not"
+                + " stored: send it again in " + retryAfter + " s");
         body.put("eventId", eventId.toString());
-        return unavailable(body, retryAfter);
+        return unavailable(body, retryAfter, kafkaIncident(error));
     }
 
     private HttpAnswer answerAll(String[] problems, UUID[] eventIds, List<CompletableFuture<Void>> sends) {
@@ -215,18 +258,18 @@ final class ClicksEndpoint {
         }
         metrics.unavailable("kafka");
         int retryAfter = RetryAfter.KAFKA_UNAVAILABLE.seconds();
-        String firstError = null;
+        Throwable firstError = null;
         for (Throwable error : errorsByItem) {
             if (error != null) {
-                firstError = describe(error);
+                firstError = error;
                 break;
             }
         }
         ObjectNode error = HttpAnswer.errorBody(counts[2] + " of " + eventIds.length + " clicks were not acknowledged by"
-                + " Kafka (" + firstError + "): send those with status failed again in " + retryAfter
+                + " Kafka in time: send those with status failed again in " + retryAfter
                 + " s; the accepted ones are stored.");
         error.setAll(answer);
-        return unavailable(error, retryAfter);
+        return unavailable(error, retryAfter, kafkaIncident(firstError));
     }
 
     /**
@@ -248,7 +291,8 @@ final class ClicksEndpoint {
                 result.put("status", "accepted").put("eventId", eventIds[i].toString());
             } else {
                 counts[2]++;
-                result.put("status", "failed").put("eventId", eventIds[i].toString()).put("error", describe(errors[i]));
+                result.put("status", "failed").put("eventId", eventIds[i].toString())
+                        .put("error", "not acknowledged by Kafka in time");
             }
         }
         answer.put("accepted", counts[0]).put("rejected", counts[1]).put("failed", counts[2]);
@@ -269,9 +313,16 @@ final class ClicksEndpoint {
         return send.handle((done, error) -> error).join();
     }
 
-    private static HttpAnswer unavailable(ObjectNode body, int retryAfterSeconds) {
-        body.put("retryAfterSeconds", retryAfterSeconds);
-        return HttpAnswer.json(503, body).withHeader("Retry-After", String.valueOf(retryAfterSeconds));
+    /** 503, with the incident id of the log line that says what failed. */
+    private static HttpAnswer unavailable(ObjectNode body, int retryAfterSeconds, String incident) {
+        body.put("incident", incident);
+        return HttpAnswer.retryLater(503, body, retryAfterSeconds);
+    }
+
+    private String kafkaIncident(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return incidents.record("kafka", "Kafka did not acknowledge clicks within the delivery timeout; they got 503"
+                + " (GET /readyz on the management port tells whether the broker is reachable)", cause);
     }
 
     /** 400, with an example of a valid click. */
@@ -309,8 +360,4 @@ final class ClicksEndpoint {
         return new RejectedRequest("unsupported_media_type", HttpAnswer.json(415, body));
     }
 
-    private static String describe(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
-    }
 }

@@ -41,6 +41,15 @@ record HttpAnswer(int status, String contentType, byte[] body, Map<String, Strin
         return ClickJson.mapper().createObjectNode().put("error", message);
     }
 
+    /**
+     * An answer that tells the client to send again later (429, 503): {@code Retry-After} and
+     * {@code retryAfterSeconds} in the body (the tracker reads the header, other clients either).
+     */
+    static HttpAnswer retryLater(int status, ObjectNode body, int retryAfterSeconds) {
+        body.put("retryAfterSeconds", retryAfterSeconds);
+        return json(status, body).withHeader("Retry-After", String.valueOf(retryAfterSeconds));
+    }
+
     static HttpAnswer of(int status, String contentType, byte[] body) {
         return new HttpAnswer(status, contentType, body, Map.of(), false);
     }

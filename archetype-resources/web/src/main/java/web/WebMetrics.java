@@ -1,5 +1,7 @@
 package ${package}.web;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -14,9 +16,10 @@ import java.io.UncheckedIOException;
 import java.util.function.LongSupplier;
 
 /**
- * What {@code GET /metrics} shows, in Prometheus' text format: clicks accepted, requests rejected by reason,
- * 503s by cause, clicks in flight, open connections, how long Kafka takes to acknowledge, and the JVM's memory
- * and GC. Each instance has its own registry, so tests can start several apps in one JVM.
+ * What {@code GET /metrics} on the management port shows, in Prometheus' text format: clicks accepted, requests
+ * rejected by reason (429s past a client's share among them), 503s by cause, clicks in flight, open connections,
+ * clients, the memory unfinished requests hold, Netty's direct memory, how long Kafka takes to acknowledge, and
+ * the JVM's memory and GC. Each instance has its own registry, so tests can start several apps in one JVM.
  */
 final class WebMetrics {
 
@@ -29,7 +32,8 @@ final class WebMetrics {
             .register(registry);
     private final Counter rejected = Counter.builder()
             .name("web_requests_rejected_total")
-            .help("Requests answered 4xx, by reason (invalid_click, body_too_large, body_timeout, ...)")
+            .help("Requests answered 4xx, by reason (invalid_click, body_too_large, body_timeout, ...; 429s past a"
+                    + " client's share: client_connections, client_clicks_in_flight, client_request_memory)")
             .labelNames("reason")
             .register(registry);
     private final Counter clicksRejected = Counter.builder()
@@ -39,7 +43,7 @@ final class WebMetrics {
     private final Counter unavailable = Counter.builder()
             .name("web_unavailable_total")
             .help("Requests answered 503, by cause: overloaded (in-flight bound), kafka (not acknowledged in time),"
-                    + " shutting_down, connections (too many open)")
+                    + " shutting_down, connections (too many open), request_memory (unfinished requests at their bound)")
             .labelNames("cause")
             .register(registry);
     private final Histogram kafkaAck = Histogram.builder()
@@ -51,7 +55,32 @@ final class WebMetrics {
             .labelNames("outcome")
             .register(registry);
 
-    WebMetrics(LongSupplier clicksInFlight, LongSupplier bytesInFlight, LongSupplier openConnections) {
+    /** The suppliers and accounts are read at each scrape. */
+    WebMetrics(LongSupplier clicksInFlight, LongSupplier bytesInFlight, LongSupplier openConnections,
+               RequestMemory requestMemory, ClientShares clients) {
+        GaugeWithCallback.builder()
+                .name("web_request_memory_bytes")
+                .help("Bytes that unfinished requests hold (heads, bodies, receive buffers), as counted against"
+                        + " WEB_REQUEST_MEMORY")
+                .callback(callback -> callback.call(requestMemory.held()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("web_request_memory_limit_bytes")
+                .help("WEB_REQUEST_MEMORY: past it, a request that asks for more gets 503")
+                .callback(callback -> callback.call(requestMemory.budget()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("web_clients")
+                .help("Clients (remote addresses, IPv6 /64s, or addresses a trusted proxy reports) holding a"
+                        + " connection or a click in flight")
+                .callback(callback -> callback.call(clients.size()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("web_netty_direct_memory_bytes")
+                .help("Direct memory Netty's buffer allocator holds (receive buffers, unfinished heads); bounded by"
+                        + " -XX:MaxDirectMemorySize")
+                .callback(callback -> callback.call(nettyDirectMemory()))
+                .register(registry);
         GaugeWithCallback.builder()
                 .name("web_clicks_in_flight")
                 .help("Clicks sent to Kafka and not yet acknowledged")
@@ -67,6 +96,11 @@ final class WebMetrics {
                 .help("Open HTTP connections")
                 .callback(callback -> callback.call(openConnections.getAsLong()))
                 .register(registry);
+    }
+
+    private static long nettyDirectMemory() {
+        return ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider provider
+                ? provider.metric().usedDirectMemory() : -1;
     }
 
     /** Adds the JVM's memory, GC, thread and class metrics. */

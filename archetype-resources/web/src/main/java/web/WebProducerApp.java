@@ -4,6 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,20 +37,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * HTTP/1.1 400 Bad Request
  * {"error":"itemId is missing: it is required (a non-empty string)","example":{...}}
  *
- * curl http://localhost:${webPort}/readyz
+ * curl http://localhost:${webManagementPort}/readyz        (the management port, on this machine only)
  * {"status":"READY","detail":"bootstrap ..., cluster ..., brokers ...; topic ...: 3 partitions, 3 with a leader"}
  * </pre>
  *
- * Open http://localhost:${webPort}/ for the demo page; {@code /livez}, {@code /readyz} and {@code /metrics} are
- * for operators ({@link WebRoutes}). Other answers: 413 for a body over 64 KiB, 415 for a content type other
- * than JSON (or text/plain), 405 with {@code Allow} for a wrong method, 404 for an unknown path, 408 for a
- * request that does not arrive in time, 503 with {@code Retry-After} when Kafka does not acknowledge within
- * about 5 s or too many clicks are in flight. All of them are JSON {@code {"error": "..."}} naming the problem
- * and the fix.
+ * Open http://localhost:${webPort}/ for the demo page. The public port also answers {@code /livez} and a bare
+ * {@code /readyz}; {@code /metrics} and the readiness detail are on the management port ({@link ManagementRoutes}).
+ * Other answers: 413 for a body over 64 KiB, 415 for a content type other than JSON (or text/plain), 405 with
+ * {@code Allow} for a wrong method, 404 for an unknown path, 408 for a request that does not arrive in time, 429
+ * with {@code Retry-After} past a client's share, 503 with {@code Retry-After} when Kafka does not acknowledge
+ * within about 5 s or the server is full. All of them are JSON {@code {"error": "..."}} naming the problem and the
+ * fix; a 5xx also names an {@code incident}, the id of the log line that says what failed.
  */
 public final class WebProducerApp implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebProducerApp.class);
+    /**
+     * The management port's bounds: a few scrapers and probes, never a crowd. Its own thread and bounds, so a
+     * flood on the public port neither takes its connections nor delays its answers.
+     */
+    static final HttpLimits MANAGEMENT_LIMITS = new HttpLimits(64, 64, 1024, 1024 * 1024, Duration.ofSeconds(5),
+            Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(10));
 
     private final ClickPublisher publisher;
     private final BrokerReadiness readiness;
@@ -55,16 +65,19 @@ public final class WebProducerApp implements AutoCloseable {
     private final ClicksEndpoint clicks;
     private final ExecutorService slowWork;
     private final ClickHttpServer server;
+    private final ClickHttpServer management;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private WebProducerApp(ClickPublisher publisher, BrokerReadiness readiness, InFlightClicks inFlight,
-                           ClicksEndpoint clicks, ExecutorService slowWork, ClickHttpServer server) {
+                           ClicksEndpoint clicks, ExecutorService slowWork, ClickHttpServer server,
+                           ClickHttpServer management) {
         this.publisher = publisher;
         this.readiness = readiness;
         this.inFlight = inFlight;
         this.clicks = clicks;
         this.slowWork = slowWork;
         this.server = server;
+        this.management = management;
     }
 
     public static void main(String[] args) {
@@ -119,48 +132,98 @@ public final class WebProducerApp implements AutoCloseable {
     static WebProducerApp start(WebProducerConfig config, ClickPublisher publisher, BrokerReadiness readiness,
                                 InFlightClicks inFlight) {
         AtomicInteger connections = new AtomicInteger();
-        WebMetrics metrics = new WebMetrics(inFlight::clicks, inFlight::bytes, connections::get);
+        HttpLimits limits = config.limits();
+        RequestMemory requestMemory = new RequestMemory(limits.requestMemoryBytes());
+        ClientShares clients = ClientShares.of(limits, inFlight);
+        Incidents incidents = new Incidents();
+        WebMetrics metrics = new WebMetrics(inFlight::clicks, inFlight::bytes, connections::get, requestMemory,
+                clients);
         RejectionLog rejections = new RejectionLog();
-        ClicksEndpoint clicks = new ClicksEndpoint(publisher, inFlight, metrics, rejections);
+        ClicksEndpoint clicks = new ClicksEndpoint(publisher, inFlight, clients, metrics, rejections, incidents);
         ExecutorService slowWork = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "web-metrics");
             thread.setDaemon(true);
             return thread;
         });
-        WebRoutes routes = new WebRoutes(clicks, config.allowedOrigins(), publisher, readiness, metrics, rejections,
-                slowWork);
+        WebRoutes routes = new WebRoutes(clicks, config.allowedOrigins(), publisher, readiness, metrics, rejections);
         // The JVM's own metrics load a good part of java.management: registered off the start-up path.
         slowWork.execute(metrics::registerJvmMetrics);
-        ClickHttpServer server;
+        ClickConnection.Edge edge = new ClickConnection.Edge(limits, routes, metrics, new AtomicInteger(),
+                requestMemory, clients, config.trustedProxies(), incidents);
+        ClickConnection.Edge managementEdge = new ClickConnection.Edge(MANAGEMENT_LIMITS,
+                new ManagementRoutes(publisher, readiness, metrics, slowWork), metrics, new AtomicInteger(),
+                new RequestMemory(MANAGEMENT_LIMITS.requestMemoryBytes()),
+                new ClientShares(MANAGEMENT_LIMITS.maxClientConnections(), 1, MANAGEMENT_LIMITS.requestMemoryBytes()),
+                TrustedProxies.none(), incidents);
+        ClickHttpServer server = null;
+        ClickHttpServer management = null;
+        WebProducerConfig.Management at = config.management();
         try {
-            server = ClickHttpServer.start(config.port(), config.limits(), routes, metrics, connections);
+            server = ClickHttpServer.start("web-http", new InetSocketAddress(config.port()),
+                    Runtime.getRuntime().availableProcessors(), edge, connections);
+            management = ClickHttpServer.start("web-management",
+                    new InetSocketAddress(InetAddress.getByName(at.bindAddress()), at.port()), 1, managementEdge,
+                    new AtomicInteger());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            slowWork.shutdownNow();
+            closeQuietly(server, slowWork);
             throw new IllegalStateException("interrupted while starting the HTTP server", e);
         } catch (Exception e) {
             // Netty rethrows a failed bind as the checked BindException, undeclared.
-            slowWork.shutdownNow();
-            if (e instanceof BindException) {
-                throw new IllegalStateException("port " + config.port() + " is taken (" + e.getMessage() + "): stop"
-                        + " what uses it, or set " + WebProducerConfig.PORT_VARIABLE + " to a free port", e);
+            closeQuietly(server, slowWork);
+            boolean managementFailed = server != null;
+            String variable = managementFailed ? WebProducerConfig.MANAGEMENT_PORT_VARIABLE
+                    : WebProducerConfig.PORT_VARIABLE;
+            int port = managementFailed ? at.port() : config.port();
+            if (e instanceof BindException || e instanceof UnknownHostException) {
+                throw new IllegalStateException((managementFailed ? "the management port " : "port ") + port
+                        + (e instanceof UnknownHostException ? " cannot bind " + at.bindAddress() + " ("
+                        + e.getMessage() + "): set " + WebProducerConfig.MANAGEMENT_BIND_VARIABLE + " to an address"
+                        + " of this machine" : " is taken (" + e.getMessage() + "): stop what uses it, or set "
+                        + variable + " to a free port"), e);
             }
             throw e instanceof RuntimeException runtime ? runtime
-                    : new IllegalStateException("could not start the HTTP server on port " + config.port(), e);
+                    : new IllegalStateException("could not start the HTTP server on port " + port, e);
         }
-        WebProducerApp app = new WebProducerApp(publisher, readiness, inFlight, clicks, slowWork, server);
-        LOG.info("Sending clicks to topic {}; demo page: {} (clicks: POST {}, ready: GET {}, metrics: GET {});"
-                        + " at most {} clicks / {} KiB in flight", config.topic(), app.baseUri(),
-                app.baseUri().resolve(ClicksEndpoint.PATH), app.baseUri().resolve("/readyz"),
-                app.baseUri().resolve("/metrics"), inFlight.maxClicks(), inFlight.maxBytes() / 1024);
-        LOG.info("Tracker script: {}; pages of these origins may send clicks ({}): {}",
-                app.baseUri().resolve(WebRoutes.TRACKER_SCRIPT), AllowedOrigins.VARIABLE, config.allowedOrigins());
+        WebProducerApp app = new WebProducerApp(publisher, readiness, inFlight, clicks, slowWork, server, management);
+        LOG.info("Sending clicks to topic {}; demo page: {} (clicks: POST {}); at most {} clicks / {} KiB in flight,"
+                        + " {} per client; {} KiB for unfinished requests, {} KiB per client", config.topic(),
+                app.baseUri(), app.baseUri().resolve(ClicksEndpoint.PATH), inFlight.maxClicks(),
+                inFlight.maxBytes() / 1024, clients.maxClicksInFlight(), requestMemory.budget() / 1024,
+                clients.maxRequestBytes() / 1024);
+        LOG.info("Management port (never publish it): ready: GET {}, metrics: GET {}",
+                app.managementUri().resolve("/readyz"), app.managementUri().resolve("/metrics"));
+        LOG.info("Tracker script: {}; pages of these origins may send clicks ({}): {}; own pages: {}; trusted proxies"
+                        + " ({}): {}", app.baseUri().resolve(WebRoutes.TRACKER_SCRIPT), AllowedOrigins.VARIABLE,
+                config.allowedOrigins(), config.allowedOrigins().publicOrigin()
+                        .orElse("localhost, 127.0.0.1 and [::1] on port " + app.port()), TrustedProxies.VARIABLE,
+                config.trustedProxies());
         return app;
+    }
+
+    private static void closeQuietly(ClickHttpServer server, ExecutorService slowWork) {
+        if (server != null) {
+            server.close();
+        }
+        slowWork.shutdownNow();
     }
 
     /** The port the server listens on (the chosen one when the config says 0). */
     public int port() {
         return server.port();
+    }
+
+    /** The port of /metrics and the detailed /readyz (the chosen one when the config says 0). */
+    public int managementPort() {
+        return management.port();
+    }
+
+    /** Where /metrics and the detailed /readyz are, for this machine. */
+    public URI managementUri() {
+        InetAddress bound = management.address().getAddress();
+        String host = bound.isAnyLocalAddress() ? "127.0.0.1"
+                : bound.getHostAddress().contains(":") ? "[" + bound.getHostAddress() + "]" : bound.getHostAddress();
+        return URI.create("http://" + host + ":" + managementPort() + "/");
     }
 
     /** Where the demo page is, for this machine. */
@@ -186,6 +249,7 @@ public final class WebProducerApp implements AutoCloseable {
             awaitAnswers(publisher.deliveryTimeout().plusSeconds(1));
         } finally {
             server.close();
+            management.close();
             slowWork.shutdownNow();
             publisher.close();
             readiness.close();

@@ -2,8 +2,6 @@ package ${package}.web;
 
 import ${package}.shared.ClickJson;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * Which path answers what. Every answer is JSON except the demo page, the scripts and {@code /metrics}.
+ * Which path of the public port answers what. Every answer is JSON except the demo page and the scripts. What is
+ * for operators only (metrics, the readiness detail) is on the management port, see {@link ManagementServer}.
  *
  * <pre>
  * POST /api/clicks   one click or an array of them, see {@link ClicksEndpoint}; CORS by {@link AllowedOrigins}
@@ -23,15 +22,13 @@ import java.util.concurrent.Executor;
  * GET  /clicklog.js  the tracker script that sites load, see its header
  * GET  /             the demo page (with /demo.js and /demo.css)
  * GET  /livez        200 while the process serves HTTP (no detail: a liveness probe restarts on failure)
- * GET  /readyz       200 when the broker answers and the topic's partitions are known, else 503 with the reason
- * GET  /metrics      Prometheus text format
+ * GET  /readyz       200 when the broker answers and the topic's partitions are known, else 503; no reason here
  * </pre>
  */
-final class WebRoutes {
+final class WebRoutes implements HttpRoutes {
 
     static final String TRACKER_SCRIPT = "/clicklog.js";
-    static final List<String> PATHS = List.of("/", ClicksEndpoint.PATH, TRACKER_SCRIPT, "/livez", "/readyz",
-            "/metrics");
+    static final List<String> PATHS = List.of("/", ClicksEndpoint.PATH, TRACKER_SCRIPT, "/livez", "/readyz");
 
     /**
      * The demo page's policy: its own scripts, styles and API only (no inline script or style, so an injected one
@@ -48,21 +45,16 @@ final class WebRoutes {
     private final BrokerReadiness readiness;
     private final WebMetrics metrics;
     private final RejectionLog rejections;
-    private final Executor slowWork;
     private final Map<String, HttpAnswer> assets;
 
-    /**
-     * @param slowWork runs what should not hold an event loop for long: rendering {@code /metrics}
-     */
     WebRoutes(ClicksEndpoint clicks, AllowedOrigins origins, ClickPublisher publisher, BrokerReadiness readiness,
-              WebMetrics metrics, RejectionLog rejections, Executor slowWork) {
+              WebMetrics metrics, RejectionLog rejections) {
         this.clicks = clicks;
         this.origins = origins;
         this.publisher = publisher;
         this.readiness = readiness;
         this.metrics = metrics;
         this.rejections = rejections;
-        this.slowWork = slowWork;
         this.assets = Map.of(
                 "/", asset("/demo/index.html", "text/html; charset=utf-8", DEMO_POLICY)
                         .withHeader("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -80,7 +72,8 @@ final class WebRoutes {
      *
      * @param answers the connection's event loop, where answers that wait for Kafka are built
      */
-    CompletableFuture<HttpAnswer> answer(WebRequest request, Executor answers) {
+    @Override
+    public CompletableFuture<HttpAnswer> answer(WebRequest request, Executor answers) {
         try {
             return route(request, answers);
         } catch (RejectedRequest e) {
@@ -95,8 +88,9 @@ final class WebRoutes {
      * The CORS headers for an answer the connection writes without a route (a 4xx before the request was read
      * whole, a 500): those of {@code /api/clicks} for an allowed origin, else none. Never throws.
      */
-    Map<String, String> corsHeaders(HttpHeaders request) {
-        return origins.corsHeaders(request.get(HttpHeaderNames.ORIGIN), request.get(HttpHeaderNames.HOST));
+    @Override
+    public Map<String, String> corsHeaders(String origin, int localPort) {
+        return origins.corsHeaders(origin, localPort);
     }
 
     /** Clicks with CORS: every answer (errors too, so a page can read a 503) carries the request's CORS headers. */
@@ -124,15 +118,11 @@ final class WebRoutes {
                 return done(HttpAnswer.json(200, ClickJson.mapper().createObjectNode().put("status", "UP")));
             case "/readyz":
                 requireGet(request);
-                return done(readyz(request.fromLoopback()));
-            case "/metrics":
-                requireGet(request);
-                return CompletableFuture.supplyAsync(
-                        () -> HttpAnswer.of(200, metrics.contentType(), metrics.scrape()), slowWork);
+                return done(readyz(readiness, publisher, false));
             default:
                 ObjectNode body = HttpAnswer.errorBody("no such path: " + request.path() + "; this server has "
-                        + "POST " + ClicksEndpoint.PATH + ", GET " + TRACKER_SCRIPT + ", GET /, GET /livez, GET /readyz"
-                        + " and GET /metrics");
+                        + "POST " + ClicksEndpoint.PATH + ", GET " + TRACKER_SCRIPT + ", GET /, GET /livez and GET"
+                        + " /readyz (metrics and the readiness detail are on the management port)");
                 PATHS.forEach(body.putArray("paths")::add);
                 throw new RejectedRequest("not_found", HttpAnswer.json(404, body));
         }
@@ -140,18 +130,18 @@ final class WebRoutes {
 
     /**
      * Ready: the broker answered within the last few seconds, the topic's partitions each have a leader, and the
-     * producer knows them. Addresses and the cluster id only for callers on this machine (a compose healthcheck,
-     * an operator's curl): a browser on the internet learns nothing about the cluster.
+     * producer knows them. The public port says only that (a browser on the internet learns nothing about the
+     * cluster); the management port adds the reason and the detail (addresses, the cluster id).
      */
-    private HttpAnswer readyz(boolean fromLoopback) {
+    static HttpAnswer readyz(BrokerReadiness readiness, ClickPublisher publisher, boolean detailed) {
         BrokerReadiness.Status status = readiness.current();
         boolean ready = status.ready() && publisher.knowsTopic();
         ObjectNode body = ClickJson.mapper().createObjectNode().put("status", ready ? "READY" : "NOT_READY");
-        if (!ready) {
-            body.put("reason", status.ready() ? "the producer does not know the topic's partitions yet"
-                    : status.reason());
-        }
-        if (fromLoopback) {
+        if (detailed) {
+            if (!ready) {
+                body.put("reason", status.ready() ? "the producer does not know the topic's partitions yet"
+                        : status.reason());
+            }
             body.put("detail", status.detail());
         }
         return HttpAnswer.json(ready ? 200 : 503, body);

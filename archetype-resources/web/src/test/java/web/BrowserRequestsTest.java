@@ -129,6 +129,34 @@ class BrowserRequestsTest {
     }
 
     @Test
+    void a_page_of_another_site_is_never_taken_for_the_servers_own_whatever_Host_its_browser_sends() throws Exception {
+        start(SITE);
+        // DNS rebinding: evil.test resolves to this server, so the browser sends Host: evil.test:<port> with the
+        // page's own origin. The Host names this server; the origin is still not its own.
+        String evil = "evil.test:" + app.port();
+        RawAnswer answer = rawExchange("POST /api/clicks HTTP/1.1\r\nHost: " + evil + "\r\nOrigin: http://" + evil
+                + "\r\nContent-Type: text/plain\r\nContent-Length: " + CLICK.length() + "\r\n\r\n" + CLICK);
+
+        assertEquals(403, answer.status(), answer::toString);
+        assertTrue(publisher.published().isEmpty());
+    }
+
+    @Test
+    void with_a_public_origin_its_pages_are_the_servers_own_and_loopback_pages_are_not() throws Exception {
+        app = WebProducerApp.start(new WebProducerConfig(new BootstrapServers("localhost:1", "the test"), "clicks-test",
+                0, HttpLimits.DEFAULT, AllowedOrigins.parse(SITE).withPublicOrigin("https://clicks.example.com"),
+                Map.of()), publisher, readiness);
+
+        HttpResponse<String> own = post(CLICK, "https://clicks.example.com");
+        HttpResponse<String> loopback = post(CLICK, "http://" + app.baseUri().getAuthority());
+
+        assertEquals(202, own.statusCode(), own.body());
+        assertTrue(own.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), "a same-origin request");
+        assertEquals(403, loopback.statusCode(), loopback.body());
+        assertEquals(1, publisher.published().size());
+    }
+
+    @Test
     void a_star_allows_every_origin_but_without_credentials() throws Exception {
         start("*");
 
@@ -415,7 +443,7 @@ class BrowserRequestsTest {
     }
 
     private double metric(String sample) throws IOException, InterruptedException {
-        String text = send(HttpRequest.newBuilder(uri("/metrics"))).body();
+        String text = send(HttpRequest.newBuilder(app.managementUri().resolve("/metrics"))).body();
         return text.lines().filter(line -> line.startsWith(sample + " ")).findFirst()
                 .map(line -> Double.parseDouble(line.substring(sample.length() + 1).trim()))
                 .orElseThrow(() -> new AssertionError("no sample " + sample + " in /metrics:\n" + text));

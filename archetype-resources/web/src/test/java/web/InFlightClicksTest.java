@@ -47,8 +47,9 @@ class InFlightClicksTest {
     void bounds_follow_the_heap_and_the_producer_buffer() {
         InFlightClicks inFlight = InFlightClicks.forHeap(96L << 20, 16L << 20);
 
-        assertEquals(12_288, inFlight.maxClicks());
+        assertEquals(6_144, inFlight.maxClicks());
         assertEquals(8L << 20, inFlight.maxBytes());
         assertEquals(16L << 20, KafkaClickPublisher.bufferMemoryFor(96L << 20));
+        assertEquals(12L << 20, HttpLimits.requestMemoryFor(96L << 20), "WEB_REQUEST_MEMORY's default");
     }
 }

@@ -19,10 +19,16 @@ final class InMemoryClickPublisher implements ClickPublisher {
     private Function<ClickEvent, RuntimeException> failure = click -> null;
     private boolean holdUntilFlush;
     private boolean closed;
+    private RuntimeException bug;
 
     /** Clicks for which {@code failure} returns an exception are not acknowledged. */
     synchronized void failWhen(Function<ClickEvent, RuntimeException> failure) {
         this.failure = failure;
+    }
+
+    /** From now on, {@link #knowsTopic} throws {@code bug}, as a bug would (readiness asks it). */
+    synchronized void throwWhenAsked(RuntimeException bug) {
+        this.bug = bug;
     }
 
     /** From now on, acknowledgements wait for {@link #flush()}. */
@@ -47,6 +53,7 @@ final class InMemoryClickPublisher implements ClickPublisher {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("publisher closed"));
         }
+
         RuntimeException error = failure.apply(click);
         if (error != null) {
             return CompletableFuture.failedFuture(error);
@@ -82,7 +89,10 @@ final class InMemoryClickPublisher implements ClickPublisher {
     }
 
     @Override
-    public boolean knowsTopic() {
+    public synchronized boolean knowsTopic() {
+        if (bug != null) {
+            throw bug;
+        }
         return true;
     }
 

@@ -6,20 +6,14 @@ import ${package}.shared.ClickJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -286,14 +279,30 @@ class WebProducerAppTest {
     }
 
     @Test
-    void kafka_not_acknowledging_gives_503_with_Retry_After_and_the_reason() throws Exception {
-        publisher.failWhen(click -> new TimeoutException("Expiring 1 record(s): 5000 ms has passed"));
+    void kafka_not_acknowledging_gives_503_with_Retry_After_and_an_incident_id_but_not_kafkas_words() throws Exception {
+        publisher.failWhen(click -> new TimeoutException("Expiring 1 record(s) for broker-7.internal:4711"));
 
         HttpResponse<String> response = post(CLICK, "application/json");
 
-        assertError(response, 503, "Kafka did not acknowledge the click (TimeoutException: Expiring");
+        assertError(response, 503, "Kafka did not acknowledge the click in time; it is probably not stored: send it");
         assertRetryAfterWithin(response, 4, 8);
+        assertTrue(json(response).get("incident").asText().matches("[0-9a-f]{10}"), response.body());
+        assertFalse(response.body().contains("Expiring") || response.body().contains("broker-7")
+                || response.body().contains("TimeoutException"), "the exception stays in the log: " + response.body());
         assertTrue(publisher.published().isEmpty());
+    }
+
+    @Test
+    void an_unexpected_failure_gives_500_with_an_incident_id_and_no_exception_text() throws Exception {
+        publisher.throwWhenAsked(new IllegalStateException("bug at /srv/secret/path"));
+
+        HttpResponse<String> response = get("/readyz");
+
+        assertError(response, 500, "the server failed unexpectedly");
+        assertTrue(json(response).get("incident").asText().matches("[0-9a-f]{10}"), response.body());
+        assertFalse(response.body().contains("secret") || response.body().contains("IllegalStateException"),
+                response.body());
+        assertEquals(202, post(CLICK, "application/json").statusCode(), "the server goes on");
     }
 
     @Test
@@ -308,7 +317,8 @@ class WebProducerAppTest {
         assertEquals("accepted", results.get(0).get("status").asText());
         assertEquals(publisher.published().get(0).eventId().toString(), results.get(0).get("eventId").asText());
         assertEquals("failed", results.get(1).get("status").asText());
-        assertTrue(results.get(1).get("error").asText().contains("expired"));
+        assertEquals("not acknowledged by Kafka in time", results.get(1).get("error").asText());
+        assertFalse(response.body().contains("expired"), response.body());
         assertTrue(response.headers().firstValue("Retry-After").isPresent());
     }
 
@@ -550,7 +560,7 @@ class WebProducerAppTest {
     @Test
     void past_the_connection_limit_a_new_connection_gets_503_with_Retry_After() throws Exception {
         app.close();
-        app = WebProducerApp.start(config(LIMITS.withMaxConnections(3)), new InMemoryClickPublisher(), readiness);
+        app = WebProducerApp.start(config(LIMITS.withMaxConnections(3, 3)), new InMemoryClickPublisher(), readiness);
         List<Socket> held = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -583,11 +593,14 @@ class WebProducerAppTest {
     void past_the_in_flight_bound_a_request_gets_503_at_once_and_nothing_is_sent() throws Exception {
         app.close();
         InMemoryClickPublisher publisher = new InMemoryClickPublisher();
+        // 4 clicks in flight at most, one per client (a quarter): four clients fill it.
         app = WebProducerApp.start(config(LIMITS), publisher, readiness, new InFlightClicks(4, 1 << 20));
         publisher.holdUntilFlush();
-        List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+        List<Socket> waiting = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            waiting.add(client.sendAsync(clickRequest(CLICK), HttpResponse.BodyHandlers.ofString()));
+            Socket socket = connectFrom("127.0.0." + (2 + i));
+            waiting.add(socket);
+            socket.getOutputStream().write(rawClick(CLICK).getBytes(StandardCharsets.UTF_8));
         }
         awaitTrue(() -> publisher.pending() == 4, "4 clicks wait for Kafka");
 
@@ -595,13 +608,15 @@ class WebProducerAppTest {
         HttpResponse<String> refused = post("[" + CLICK + "," + CLICK + "]", "application/json");
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
-        assertError(refused, 503, "clicks waiting for Kafka, its limit: nothing was sent");
+        assertError(refused, 503, "as many clicks waiting for Kafka as it takes: nothing was sent");
         assertRetryAfterWithin(refused, 1, 3);
+        assertTrue(json(refused).get("incident").asText().matches("[0-9a-f]{10}"), refused.body());
         assertTrue(took.compareTo(Duration.ofMillis(500)) < 0, "503 after " + took);
         assertEquals(4, publisher.published().size(), "the refused clicks were not sent");
         publisher.flush();
-        for (CompletableFuture<HttpResponse<String>> answer : waiting) {
-            assertEquals(202, answer.get().statusCode());
+        for (Socket socket : waiting) {
+            assertTrue(readAnswer(socket.getInputStream()).startsWith("HTTP/1.1 202"));
+            socket.close();
         }
         CompletableFuture<HttpResponse<String>> again = client.sendAsync(clickRequest(CLICK),
                 HttpResponse.BodyHandlers.ofString());
@@ -620,29 +635,31 @@ class WebProducerAppTest {
     }
 
     @Test
-    void readyz_is_200_while_the_broker_answers_and_503_with_the_reason_when_not() throws Exception {
+    void readyz_is_200_while_the_broker_answers_and_503_when_not_with_the_reason_on_the_management_port()
+            throws Exception {
         HttpResponse<String> ready = get("/readyz");
+        HttpResponse<String> readyDetail = manage("/readyz");
         assertEquals(200, ready.statusCode(), ready.body());
-        assertEquals("READY", json(ready).get("status").asText());
-        assertTrue(json(ready).get("detail").asText().contains("cluster test-cluster"),
-                "a caller on this machine sees the detail: " + ready.body());
+        assertEquals("{\"status\":\"READY\"}", ready.body(), "the public port says only that");
+        assertEquals(200, readyDetail.statusCode(), readyDetail.body());
+        assertTrue(json(readyDetail).get("detail").asText().contains("cluster test-cluster"), readyDetail.body());
 
         brokerUp = false;
         readiness.probeOnce();
         HttpResponse<String> notReady = get("/readyz");
+        HttpResponse<String> notReadyDetail = manage("/readyz");
 
         assertEquals(503, notReady.statusCode());
-        assertEquals("NOT_READY", json(notReady).get("status").asText());
-        assertEquals("the broker does not answer", json(notReady).get("reason").asText());
+        assertEquals("{\"status\":\"NOT_READY\"}", notReady.body(), "no reason on the public port");
+        assertEquals(503, notReadyDetail.statusCode());
+        assertEquals("the broker does not answer", json(notReadyDetail).get("reason").asText());
         assertEquals(200, get("/livez").statusCode(), "the process itself is alive");
+        assertEquals(200, manage("/livez").statusCode());
     }
 
     @Test
-    void readyz_shows_no_addresses_or_cluster_id_to_a_caller_from_another_machine() throws Exception {
-        InetAddress external = nonLoopbackAddress();
-        Assumptions.assumeTrue(external != null, "this machine has no non-loopback IPv4 address to call from");
-        try (Socket socket = new Socket(external, app.port())) {
-            socket.setSoTimeout(5_000);
+    void the_public_port_shows_no_addresses_or_cluster_id_even_to_a_caller_on_this_machine() throws Exception {
+        try (Socket socket = connect()) {
             socket.getOutputStream().write(
                     "GET /readyz HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             String answer = readAnswer(socket.getInputStream());
@@ -651,6 +668,17 @@ class WebProducerAppTest {
             assertTrue(answer.endsWith("{\"status\":\"READY\"}"), answer);
             assertFalse(answer.contains("localhost:1") || answer.contains("test-cluster"), answer);
         }
+        assertEquals(404, get("/metrics").statusCode(), "metrics are on the management port only");
+    }
+
+    @Test
+    void the_management_port_serves_metrics_and_readiness_and_nothing_of_the_public_port() throws Exception {
+        assertTrue(app.managementPort() != app.port());
+        assertEquals(404, manage("/api/clicks").statusCode(), "no clicks on the management port");
+        assertEquals(404, manage("/").statusCode());
+        HttpResponse<String> post = client.send(HttpRequest.newBuilder(app.managementUri().resolve("/metrics"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode(), post.body());
     }
 
     @Test
@@ -660,7 +688,7 @@ class WebProducerAppTest {
         assertEquals(400, post("{}", "application/json").statusCode());
         assertEquals(415, post(CLICK, "text/html").statusCode());
 
-        HttpResponse<String> response = get("/metrics");
+        HttpResponse<String> response = manage("/metrics");
 
         assertEquals(200, response.statusCode());
         assertTrue(response.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain"));
@@ -669,8 +697,11 @@ class WebProducerAppTest {
         assertEquals(1.0, metric("web_requests_rejected_total{reason=\"unsupported_media_type\"}"));
         assertEquals(3.0, metric("web_kafka_ack_seconds_count{outcome=\"acknowledged\"}"));
         assertEquals(0.0, metric("web_clicks_in_flight"));
+        assertEquals(0.0, metric("web_request_memory_bytes"), "nothing unfinished");
+        assertEquals((double) LIMITS.requestMemoryBytes(), metric("web_request_memory_limit_bytes"));
         assertTrue(response.body().contains("jvm_memory_used_bytes{area=\"heap\"}"), "JVM memory");
         assertTrue(response.body().contains("jvm_gc_collection_seconds"), "GC");
+        assertTrue(response.body().contains("web_netty_direct_memory_bytes "), "Netty's direct memory");
     }
 
     @Test
@@ -741,6 +772,20 @@ class WebProducerAppTest {
         }
     }
 
+    /** A connection from another loopback address: another client (Linux routes 127.0.0.0/8 to this machine). */
+    private Socket connectFrom(String source) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new java.net.InetSocketAddress(source, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", app.port()), 5_000);
+        socket.setSoTimeout(15_000);
+        return socket;
+    }
+
+    private static String rawClick(String body) {
+        return "POST /api/clicks HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
+    }
+
     private Socket connect() throws IOException {
         Socket socket = new Socket(app.baseUri().getHost(), app.port());
         socket.setSoTimeout(15_000);
@@ -748,34 +793,23 @@ class WebProducerAppTest {
     }
 
     private static String readAnswer(InputStream in) throws IOException {
-        return readAnswer(in, false);
+        return RawAnswers.read(in);
     }
 
-    /** One answer from the stream: status line, headers, and (unless to a HEAD) a body of the announced length. */
     private static String readAnswer(InputStream in, boolean headOnly) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.write(b);
-        }
-        String headers = head.toString(StandardCharsets.ISO_8859_1);
-        int length = headers.lines()
-                .filter(line -> line.toLowerCase(Locale.ROOT).startsWith("content-length:"))
-                .map(line -> Integer.parseInt(line.substring("content-length:".length()).trim()))
-                .findFirst().orElse(0);
-        if (headers.startsWith("HTTP/1.1 1") || headOnly) {
-            return headers;
-        }
-        return headers + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        return RawAnswers.read(in, headOnly);
     }
 
-    /** The value of one sample line of /metrics, e.g. {@code web_clicks_accepted_total}. */
+    /** GET on the management port. */
+    private HttpResponse<String> manage(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(app.managementUri().resolve(path)).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The value of one sample line of /metrics on the management port, e.g. {@code web_clicks_accepted_total}. */
     private double metric(String sample) {
         try {
-            String body = get("/metrics").body();
+            String body = manage("/metrics").body();
             return body.lines().filter(line -> line.startsWith(sample + " ")).findFirst()
                     .map(line -> Double.parseDouble(line.substring(sample.length() + 1).trim()))
                     .orElseThrow(() -> new AssertionError("no sample " + sample + " in /metrics:\n" + body));
@@ -788,20 +822,6 @@ class WebProducerAppTest {
         int seconds = Integer.parseInt(response.headers().firstValue("Retry-After").orElseThrow());
         assertTrue(seconds >= min && seconds <= max, "Retry-After " + seconds + " not within " + min + "-" + max);
         assertEquals(seconds, json(response).get("retryAfterSeconds").asInt(), "the body says the same");
-    }
-
-    private static InetAddress nonLoopbackAddress() throws SocketException {
-        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-            if (!nic.isUp() || nic.isLoopback()) {
-                continue;
-            }
-            for (InetAddress address : Collections.list(nic.getInetAddresses())) {
-                if (address instanceof Inet4Address && !address.isLoopbackAddress()) {
-                    return address;
-                }
-            }
-        }
-        return null;
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

@@ -59,20 +59,21 @@ class WebProducerWithoutBrokerTest {
         assertEquals(503, response.statusCode(), response.body());
         assertTrue(response.headers().firstValue("Retry-After").isPresent());
         assertTrue(took.compareTo(Duration.ofMillis(2 * MAX_BLOCK_MS + 1_000)) < 0, "503 after " + took);
-        // The first probe gives up after BrokerReadiness.PROBE_TIMEOUT; until then /readyz says "not asked yet".
+        // The first probe gives up after BrokerReadiness.PROBE_TIMEOUT; until then /readyz says "not asked yet". The
+        // management port gives the reason and the detail.
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         HttpResponse<String> readyz;
         JsonNode ready;
         do {
-            readyz = client.send(HttpRequest.newBuilder(app.baseUri().resolve("/readyz")).build(),
+            readyz = client.send(HttpRequest.newBuilder(app.managementUri().resolve("/readyz")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(503, readyz.statusCode(), readyz.body());
             ready = ClickJson.mapper().readTree(readyz.body());
             Thread.sleep(100);
         } while (!ready.get("reason").asText().equals("the broker does not answer") && System.nanoTime() < deadline);
         assertEquals("NOT_READY", ready.get("status").asText(), ready.toString());
-        assertTrue(ready.get("detail").asText().contains(deadAddress), "a loopback caller sees where the app looks"
-                + " for the broker: " + ready);
+        assertTrue(ready.get("detail").asText().contains(deadAddress), "the management port tells where the app"
+                + " looks for the broker: " + ready);
         System.out.printf("no broker: 503 after %d ms: %s%n", took.toMillis(), response.body());
     }
 
