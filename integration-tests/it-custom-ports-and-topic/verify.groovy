@@ -19,6 +19,7 @@ assert env.KAFKA_OUTSIDE_PORT == '29092'
 assert env.KAFKA_INSIDE_PORT == '29093'
 assert env.KAFKA_CONTROLLER_PORT == '29094'
 assert env.WEB_PORT == '28080'
+assert env.WEB_MANAGEMENT_PORT == '28082'
 assert env.CLICK_TOPIC == 'movie-clicks'
 
 // sink=postgres: the database's settings, a password of this project's own, the port on loopback only
@@ -29,6 +30,8 @@ assert env.POSTGRES_PORT == '25432'
 assert env.CLICK_RETENTION_DAYS == '90'
 def compose = new ComposeProject(project)
 assert compose.service('docker-compose.yml', 'postgres').ports == ['127.0.0.1:25432:5432']
+// the web producer publishes its click port only; the management port stays on the compose network
+assert compose.service('docker-compose.yml', 'web').ports == ['127.0.0.1:28080:28080']
 assert compose.service('docker-compose.yml', 'consumer').depends_on.postgres.condition == 'service_healthy'
 assert Files.isDirectory(project.resolve('consumer/src/main/java/org/acme/movies/clicks/consumer/postgres'))
 assert Files.isRegularFile(project.resolve('dev/src/main/java/org/acme/movies/clicks/dev/LocalPostgres.java'))

@@ -190,8 +190,13 @@ class Answers {
 
 /** The validation rules, one place; src/test/java tests them through the same file. */
 class ClicklogProperties {
+    /**
+     * In the order they are checked: of two equal ports the later one is reported. webManagementPort is last, being
+     * the newest: a project generated before it (upgraded, or regenerated from its answers) whose other ports happen to
+     * use its default is told to choose another -DwebManagementPort, not to move a port it already has.
+     */
     static final List<String> PORTS = ['kafkaOutsidePort', 'kafkaInsidePort', 'kafkaControllerPort',
-                                       'zookeeperPort', 'webPort', 'consumerPort']
+                                       'zookeeperPort', 'webPort', 'consumerPort', 'webManagementPort']
     static final Set<String> JAVA_KEYWORDS = ('abstract assert boolean break byte case catch char class const ' +
             'continue default do double else enum extends final finally float for goto if implements import ' +
             'instanceof int interface long native new package private protected public return short static ' +
@@ -225,7 +230,7 @@ class ClicklogProperties {
             if (port == null || port < 1 || port > 65535) {
                 problems << "${name}='${value}': a port must be an integer from 1 to 65535 (for example -D${name}=${defaultPort(name)})"
             } else if (portOwners.containsKey(port)) {
-                problems << "${name}='${value}': the same port as ${portOwners[port]}; every port must be different (choose another -D${name})"
+                problems << "${portValue(name, value)}: the same port as ${portOwners[port]}; every port must be different (choose another -D${name})"
             } else {
                 portOwners[port] = name
             }
@@ -259,7 +264,7 @@ class ClicklogProperties {
                     if (port > 65535) {
                         problems << "${name}='${first}': with kafkaNodes=${nodes} ${label} is above 65535; node n uses ${name} + ${NODE_PORT_STEP} * (n - 1), so choose -D${name} of at most ${65535 - NODE_PORT_STEP * (nodes - 1)}"
                     } else if (portOwners.containsKey(port)) {
-                        problems << "${portOwners[port]}='${port}': the same port as ${label}; with kafkaNodes=${nodes} node n uses each Kafka port + ${NODE_PORT_STEP} * (n - 1), so choose another -D${portOwners[port]} or -D${name}"
+                        problems << "${portValue(portOwners[port], String.valueOf(port))}: the same port as ${label}; with kafkaNodes=${nodes} node n uses each Kafka port + ${NODE_PORT_STEP} * (n - 1), so choose another -D${portOwners[port]} or -D${name}"
                     } else {
                         portOwners[port] = label
                     }
@@ -392,8 +397,13 @@ class ClicklogProperties {
         return host.split('\\.', -1).every { it ==~ /[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?/ }
     }
 
+    /** name='value', and (its default) when it is: a collision with a default the user never gave says so. */
+    static String portValue(String name, String value) {
+        return "${name}='${value}'" + (value == defaultPort(name) ? ' (its default)' : '')
+    }
+
     static String defaultPort(String name) {
         [kafkaOutsidePort: '9092', kafkaInsidePort: '9093', kafkaControllerPort: '9094',
-         zookeeperPort: '2181', webPort: '8000', consumerPort: '8001'][name]
+         zookeeperPort: '2181', webPort: '8000', consumerPort: '8001', webManagementPort: '8002'][name]
     }
 }

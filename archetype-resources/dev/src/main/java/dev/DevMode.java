@@ -101,6 +101,8 @@ public final class DevMode {
             requireFreePort("127.0.0.1", listeners.controllerPort(), of + "CONTROLLER listener");
         }
         requireFreePort("0.0.0.0", webFromEnvironment.port(), "the web producer (WEB_PORT)");
+        requireFreePort(webFromEnvironment.management().bindAddress(), webFromEnvironment.management().port(),
+                "the web producer's management port (WEB_MANAGEMENT_PORT)");
 
         System.out.println("dev mode: starting " + (LocalKafkaBroker.NODES == 1 ? "the Kafka broker"
                 : "a Kafka cluster of " + LocalKafkaBroker.NODES + " nodes") + " (data in "
@@ -150,26 +152,25 @@ public final class DevMode {
 #end
         stopInReverse.push(() -> closeApp("consumer", consumer::close));
 
-        WebProducerApp web = WebProducerApp.start(new WebProducerConfig(bootstrap, topic,
-                webFromEnvironment.port(), webFromEnvironment.limits(), webFromEnvironment.allowedOrigins(),
-                webFromEnvironment.producerOverrides()));
+        WebProducerApp web = WebProducerApp.start(webFromEnvironment.withPlainTextBroker(bootstrap));
         stopInReverse.push(() -> closeApp("web producer", web::close));
 
         double seconds = (System.nanoTime() - started) / 1e9;
         String base = web.baseUri().toString().replaceAll("/$", "");
+        String management = web.managementUri().toString().replaceAll("/$", "");
         System.out.printf(Locale.ROOT, """
 
                 dev mode is up in %.1f s (broker %.1f s):
                   demo page     %s/
                   clicks API    curl -i -H 'Content-Type: application/json' -d '{"itemId":"movie-1","userId":"alice"}' %s/api/clicks
-                  ready         %s/readyz
+                  ready         %s/readyz   (the management port: this machine only)
                   metrics       %s/metrics
                   Kafka         %s (OUTSIDE, for the host), INSIDE advertised as %s; topic %s (%d partitions, %d replicas)
                   broker log    %s
                   %s
                 Ctrl-C stops everything.
 
-                """, seconds, broker.lastStartDuration().toMillis() / 1e3, base, base, base, base,
+                """, seconds, broker.lastStartDuration().toMillis() / 1e3, base, base, management, management,
                 broker.bootstrapServers(), broker.insideBootstrapServers(), topic,
                 LocalKafkaBroker.CLICK_TOPIC_PARTITIONS, brokerSettings.replicationFactor(),
                 broker.logFiles().stream().map(Path::toString).collect(Collectors.joining(", ")), where);

@@ -25,7 +25,7 @@ public final class ArchetypeProperties {
     /** The properties that hold a port, in the order the post-generate script checks them. */
     public static final List<String> PORT_PROPERTIES =
             List.of("kafkaOutsidePort", "kafkaInsidePort", "kafkaControllerPort", "zookeeperPort", "webPort",
-                    "consumerPort");
+                    "consumerPort", "webManagementPort");
 
     private static final String DESCRIPTOR = "META-INF/maven/archetype-metadata.xml";
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z][A-Za-z0-9]*)}");
@@ -151,6 +151,11 @@ public final class ArchetypeProperties {
 
     public int consumerPort() {
         return Integer.parseInt(get("consumerPort"));
+    }
+
+    /** The web producer's management port (/metrics, the detailed /readyz): never published. */
+    public int webManagementPort() {
+        return Integer.parseInt(get("webManagementPort"));
     }
 
     public String outsideHost() {

@@ -298,7 +298,7 @@ public final class ArchetypeRenderer {
                 Map.entry("kafkaOutsidePort", "29092"), Map.entry("kafkaInsidePort", "29093"),
                 Map.entry("kafkaControllerPort", "29094"), Map.entry("zookeeperPort", "22181"),
                 Map.entry("webPort", "18080"), Map.entry("consumerPort", "18081"),
-                Map.entry("kafkaOutsideHost", "broker.acme.test"),
+                Map.entry("webManagementPort", "18082"), Map.entry("kafkaOutsideHost", "broker.acme.test"),
                 Map.entry("topic", "movie-clicks"), Map.entry("sink", "postgres"), Map.entry("postgresPort", "25432"))));
         sets.put("zookeeper", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks",
                 "brokerMode", "zookeeper")));
@@ -310,8 +310,8 @@ public final class ArchetypeRenderer {
                 Map.entry("partitions", "12"),
                 Map.entry("kafkaOutsidePort", "29092"), Map.entry("kafkaInsidePort", "29093"),
                 Map.entry("kafkaControllerPort", "29094"), Map.entry("webPort", "18080"),
-                Map.entry("consumerPort", "18081"), Map.entry("kafkaOutsideHost", "broker.acme.test"),
-                Map.entry("topic", "movie-clicks"))));
+                Map.entry("consumerPort", "18081"), Map.entry("webManagementPort", "18082"),
+                Map.entry("kafkaOutsideHost", "broker.acme.test"), Map.entry("topic", "movie-clicks"))));
         sets.put("postgres", ArchetypeProperties.of(Map.of("groupId", "com.example", "artifactId", "clicks",
                 "sink", "postgres")));
         return sets;

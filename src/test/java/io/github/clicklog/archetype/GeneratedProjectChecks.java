@@ -30,7 +30,7 @@ public final class GeneratedProjectChecks {
     /** Archetype properties whose names must never reach a generated file as an unresolved reference. */
     private static final Pattern PROPERTY_REFERENCE = Pattern.compile(
             "\\$!?\\{?(groupId|artifactId|package|packageInPathFormat|brokerMode|kafkaOutsidePort|kafkaInsidePort"
-                    + "|kafkaControllerPort|zookeeperPort|kafkaOutsideHost|webPort|consumerPort|allowedOrigins|topic"
+                    + "|kafkaControllerPort|zookeeperPort|kafkaOutsideHost|webPort|webManagementPort|consumerPort|allowedOrigins|topic"
                     + "|kafkaNodes|partitions|sink|postgresPort)\\b\\}?");
     /** A node-port token (__kafkaOutsidePort_2__) the post-generate script should have filled in. */
     private static final Pattern NODE_PORT_TOKEN = Pattern.compile("__[a-z][A-Za-z]*_[0-9]+__");
@@ -214,7 +214,7 @@ public final class GeneratedProjectChecks {
     }
 
     /**
-     * With every port and the topic changed, no default (9092 9093 9094 2181 8000 8001, topic clicklog) may survive
+     * With every port and the topic changed, no default (9092 9093 9094 2181 8000 8001 8002, topic clicklog) may survive
      * anywhere: a leftover literal is a place that ignores the user's choice.
      */
     public static List<String> survivingDefaults(Path project, ArchetypeProperties properties) {
@@ -279,6 +279,7 @@ public final class GeneratedProjectChecks {
         wanted.put("KAFKA_INSIDE_PORT", String.valueOf(properties.insidePort()));
         wanted.put("KAFKA_OUTSIDE_HOST", properties.outsideHost());
         wanted.put("WEB_PORT", String.valueOf(properties.webPort()));
+        wanted.put("WEB_MANAGEMENT_PORT", String.valueOf(properties.webManagementPort()));
         wanted.put("CONSUMER_PORT", String.valueOf(properties.consumerPort()));
         wanted.put("CLICK_TOPIC", properties.topic());
         wanted.put("CLICK_ALLOWED_ORIGINS", properties.get("allowedOrigins"));
@@ -306,7 +307,8 @@ public final class GeneratedProjectChecks {
             String text = read(readme);
             List<String> values = new ArrayList<>(List.of(String.valueOf(properties.outsidePort()),
                     String.valueOf(properties.insidePort()), String.valueOf(properties.webPort()),
-                    String.valueOf(properties.consumerPort()), properties.topic()));
+                    String.valueOf(properties.consumerPort()), String.valueOf(properties.webManagementPort()),
+                    properties.topic()));
             ListenerContract.nodes(properties).forEach(node -> values.add(String.valueOf(node.outsidePort())));
             for (String value : values) {
                 if (!Pattern.compile("(?<![0-9A-Za-z])" + Pattern.quote(value) + "(?![0-9A-Za-z])").matcher(text).find()) {
@@ -465,7 +467,8 @@ public final class GeneratedProjectChecks {
     public static final String COMPOSE_STACK_REPORT = "target/compose-stack/report.txt";
     /** The checks ComposeStackIT must have passed, by the start of their report lines. */
     static final List<String> COMPOSE_STACK_CHECKS = List.of("docker compose build", "docker compose up -d",
-            "every service healthy", "host client through OUTSIDE", "click POSTed to", "service names resolve",
+            "every service healthy", "host client through OUTSIDE", "click POSTed to", "no /metrics on the click port",
+            "management port ", "service names resolve",
             "listener doctor in the web container", "OUTSIDE ", "docker compose down -v leaves nothing behind");
 
     /**

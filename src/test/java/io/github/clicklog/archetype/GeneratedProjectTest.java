@@ -235,6 +235,12 @@ class GeneratedProjectTest {
     @MethodSource("brokenBrokerFiles")
     void the_contract_check_catches_the_classic_mistakes(String mistake, UnaryOperator<String> edit, String reported)
             throws IOException {
+        assertComposeCheckReports(ComposeProject.BROKER_FILE, mistake, edit, reported);
+    }
+
+    /** Writes the mistake into one compose file of the default project and expects the compose check to report it. */
+    private void assertComposeCheckReports(String composeFile, String mistake, UnaryOperator<String> edit,
+                                           String reported) throws IOException {
         ArchetypeProperties defaults = ArchetypeRenderer.propertySets().get("default");
         // the compose check reads .env, the two compose files and the listener rules only
         Path project = out;
@@ -242,11 +248,11 @@ class GeneratedProjectTest {
             Files.createDirectories(project.resolve(file).getParent());
             Files.copy(generated("default").resolve(file), project.resolve(file));
         }
-        Path broker = project.resolve(ComposeProject.BROKER_FILE);
-        String original = Files.readString(broker);
+        Path edited = project.resolve(composeFile);
+        String original = Files.readString(edited);
         String broken = edit.apply(original);
         assertFalse(broken.equals(original), "the edit for '" + mistake + "' changed nothing: the template moved on");
-        Files.writeString(broker, broken);
+        Files.writeString(edited, broken);
         List<String> problems = GeneratedProjectChecks.compose(project, defaults);
         assertTrue(problems.stream().anyMatch(problem -> problem.contains(reported)),
                 () -> mistake + " was not reported as '" + reported + "'; got " + problems);
@@ -278,5 +284,28 @@ class GeneratedProjectTest {
                 Arguments.of("a key compose does not know",
                         (UnaryOperator<String>) s -> s.replace("    restart: unless-stopped", "    restart: unless-stopped\n    restarts: 3"),
                         "Compose Specification schema"));
+    }
+
+    /** The same for the web service of the app file: its management port stays unpublished and reachable inside. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenWebServices")
+    void the_contract_check_catches_a_published_or_unreachable_management_port(String mistake, UnaryOperator<String> edit,
+                                                                               String reported) throws IOException {
+        assertComposeCheckReports(ComposeProject.APP_FILE, mistake, edit, reported);
+    }
+
+    static Stream<Arguments> brokenWebServices() {
+        String published = "      - \"${WEB_BIND:-127.0.0.1}:${WEB_PORT}:${WEB_PORT}\"\n";
+        return Stream.of(
+                Arguments.of("the management port published",
+                        (UnaryOperator<String>) s -> s.replace(published,
+                                published + "      - \"127.0.0.1:${WEB_MANAGEMENT_PORT}:${WEB_MANAGEMENT_PORT}\"\n"),
+                        "the management port 8002 is never published"),
+                Arguments.of("the management port on the container's loopback",
+                        (UnaryOperator<String>) s -> s.replace("WEB_MANAGEMENT_BIND: 0.0.0.0", "WEB_MANAGEMENT_BIND: 127.0.0.1"),
+                        "WEB_MANAGEMENT_BIND"),
+                Arguments.of("the healthcheck on the click port",
+                        (UnaryOperator<String>) s -> s.replace("/dev/tcp/127.0.0.1/$${WEB_MANAGEMENT_PORT}", "/dev/tcp/127.0.0.1/$${WEB_PORT}"),
+                        "web.healthcheck.test"));
     }
 }

@@ -425,8 +425,21 @@ public final class ListenerContract {
         Map<String, Object> web = compose.service(file, "web");
         String wantedWebPort = compose.env().getOrDefault("WEB_BIND", "127.0.0.1") + ":" + expected.webPort() + ":" + expected.webPort();
         List<Object> webPorts = ComposeProject.cast(web.get("ports"));
-        if (webPorts == null || !webPorts.contains(wantedWebPort)) {
-            violation(file, "web.ports is " + webPorts + ", expected " + wantedWebPort);
+        // The click port alone: the management port (/metrics, the detailed /readyz) stays on the compose network.
+        if (webPorts == null || !webPorts.equals(List.of(wantedWebPort))) {
+            violation(file, "web.ports is " + webPorts + ", expected exactly [" + wantedWebPort + "]: the management port "
+                    + expected.webManagementPort() + " is never published");
+        }
+        Map<String, String> webEnv = ComposeProject.environment(web);
+        expectEnv(file + " web", webEnv, "WEB_MANAGEMENT_PORT", String.valueOf(expected.webManagementPort()));
+        // in the container the management port must listen beyond its loopback, for the compose network to reach it
+        expectEnv(file + " web", webEnv, "WEB_MANAGEMENT_BIND", "0.0.0.0");
+        // the healthcheck asks the detailed /readyz, on the management port ($$: the container's variable)
+        Map<String, Object> healthcheck = ComposeProject.cast(web.get("healthcheck"));
+        String test = healthcheck == null ? "" : String.valueOf(healthcheck.get("test"));
+        if (!test.contains("/dev/tcp/127.0.0.1/${WEB_MANAGEMENT_PORT} ") || !test.contains("GET /readyz ")) {
+            violation(file, "web.healthcheck.test is " + test + ", expected GET /readyz on the management port,"
+                    + " /dev/tcp/127.0.0.1/$${WEB_MANAGEMENT_PORT}");
         }
     }
 

@@ -91,6 +91,12 @@ class PropertyValidationTest {
             "kafkaOutsidePort|''|kafkaOutsidePort='': a port must be an integer",
             "webPort|9092|webPort='9092': the same port as kafkaOutsidePort",
             "kafkaInsidePort|9092|kafkaInsidePort='9092': the same port as kafkaOutsidePort",
+            "webManagementPort|70000|webManagementPort='70000': a port must be an integer from 1 to 65535 (for example -DwebManagementPort=8002)",
+            "webManagementPort|0|webManagementPort='0': a port must be an integer from 1 to 65535",
+            "webManagementPort|metrics|webManagementPort='metrics': a port must be an integer from 1 to 65535",
+            "webManagementPort|8000|webManagementPort='8000': the same port as webPort; every port must be different (choose another -DwebManagementPort)",
+            "webManagementPort|8001|webManagementPort='8001': the same port as consumerPort; every port must be different (choose another -DwebManagementPort)",
+            "webManagementPort|9093|webManagementPort='9093': the same port as kafkaInsidePort",
             "brokerMode|kraftt|brokerMode='kraftt': must be kraft or zookeeper",
             "brokerMode|KRAFT|brokerMode='KRAFT': must be kraft or zookeeper",
             "topic|click log|topic='click log': a Kafka topic name uses only letters, digits",
@@ -163,6 +169,27 @@ class PropertyValidationTest {
                 + " (choose another -DpostgresPort)"), found);
     }
 
+    /**
+     * A port given on the command line that takes webManagementPort's default (as one of a project generated before
+     * that property existed may, on an upgrade): the message says the other side is a default, and to move it.
+     */
+    @Test
+    void a_collision_with_the_management_ports_default_says_so_and_moves_it() throws Exception {
+        assertEquals(List.of("webManagementPort='8002' (its default): the same port as webPort; every port must be"
+                + " different (choose another -DwebManagementPort)"), problemsWith("webPort", "8002"));
+        assertEquals(List.of("webManagementPort='8002' (its default): the same port as consumerPort; every port must be"
+                + " different (choose another -DwebManagementPort)"), problemsWith("consumerPort", "8002"));
+        assertEquals(List.of(), problemsWith("consumerPort", "8002", "webManagementPort", "8003"));
+    }
+
+    @Test
+    void the_management_port_may_be_any_free_port() throws Exception {
+        assertEquals(List.of(), problemsWith("webManagementPort", "1"));
+        assertEquals(List.of(), problemsWith("webManagementPort", "65535", "kafkaNodes", "3"));
+        assertEquals(List.of(), problemsWith("webManagementPort", "18082", "webPort", "18080", "consumerPort", "18081",
+                "sink", "postgres", "postgresPort", "18083"));
+    }
+
     /** The node port step of the tests is the script's: node n uses each Kafka port + 100 * (n - 1). */
     @Test
     void the_node_port_step_is_the_scripts() throws Exception {
@@ -181,6 +208,8 @@ class PropertyValidationTest {
             "kafkaNodes=3,consumerPort=9293|consumerPort='9293': the same port as node 3's kafkaInsidePort (kafkaInsidePort + 200 = 9293)",
             "kafkaNodes=3,kafkaOutsidePort=65500|kafkaOutsidePort='65500': with kafkaNodes=3 node 2's kafkaOutsidePort (kafkaOutsidePort + 100 = 65600) is above 65535",
             "kafkaNodes=3,kafkaInsidePort=9192|kafkaInsidePort='9192': the same port as node 2's kafkaOutsidePort",
+            "kafkaNodes=3,webManagementPort=9192|webManagementPort='9192': the same port as node 2's kafkaOutsidePort (kafkaOutsidePort + 100 = 9192)",
+            "kafkaNodes=3,webManagementPort=9294|webManagementPort='9294': the same port as node 3's kafkaControllerPort (kafkaControllerPort + 200 = 9294)",
             "partitions=0|partitions='0': the click topic's partition count must be an integer from 1 to 1000",
             "partitions=1001|partitions='1001': the click topic's partition count must be an integer from 1 to 1000",
             "partitions=x|partitions='x': the click topic's partition count must be an integer from 1 to 1000",
@@ -191,6 +220,8 @@ class PropertyValidationTest {
             "sink=postgres,postgresPort=8000|postgresPort='8000': the same port as webPort",
             "sink=postgres,postgresPort=9092|postgresPort='9092': the same port as kafkaOutsidePort",
             "sink=postgres,webPort=15432,postgresPort=15432|postgresPort='15432': the same port as webPort",
+            "sink=postgres,postgresPort=8002|postgresPort='8002': the same port as webManagementPort",
+            "sink=postgres,webManagementPort=15432,postgresPort=15432|postgresPort='15432': the same port as webManagementPort",
             "sink=postgres,kafkaNodes=3,postgresPort=9292|postgresPort='9292': the same port as node 3's kafkaOutsidePort (kafkaOutsidePort + 200 = 9292)",
             "sink=postgres,kafkaNodes=3,postgresPort=9193|postgresPort='9193': the same port as node 2's kafkaInsidePort",
             "sink=jsonl,postgresPort=25432|postgresPort='25432': postgresPort is only used with -Dsink=postgres",

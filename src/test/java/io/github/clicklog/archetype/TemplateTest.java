@@ -24,6 +24,27 @@ class TemplateTest {
     private static final Pattern VELOCITY_LINE_COMMENT = Pattern.compile("(?<!\\\\)##");
     private static final Pattern DIRECTIVE_WITH_ARGUMENTS = Pattern.compile("^\\s*#(set|if|elseif|foreach)\\s*\\(");
 
+    /**
+     * Surefire and failsafe take every class named like a test ({@code *Tests}, {@code *IT}, ...) for one, and the
+     * ITs' report check then wants a report from it: a helper with such a name fails the build after a long IT run.
+     */
+    private static final Pattern TEST_ANNOTATION = Pattern.compile("@(Test|ParameterizedTest|RepeatedTest|TestFactory)\\b");
+
+    @Test
+    void every_class_named_like_a_test_has_tests() throws IOException {
+        List<String> problems = new ArrayList<>();
+        for (String template : ArchetypeRenderer.templates()) {
+            String name = Path.of(template).getFileName().toString();
+            if (template.contains("src/test/java/")
+                    && name.matches("(Test.*|.*Test|.*Tests|.*TestCase|IT.*|.*IT|.*ITCase)\\.java")
+                    && !TEST_ANNOTATION.matcher(Files.readString(ArchetypeRenderer.TEMPLATES.resolve(template))).find()) {
+                problems.add(template + " is named like a test but has no @Test: rename the helper"
+                        + " (surefire and failsafe run it, and the ITs' report check then misses its report)");
+            }
+        }
+        assertNone("helpers named like tests", problems);
+    }
+
     @Test
     void every_template_is_generated_by_exactly_one_file_set() {
         List<String> problems = new ArrayList<>();

@@ -471,6 +471,13 @@ public final class ListenerVerification {
             hostWebEnvironment.put("WEB_PORT", String.valueOf(hostWebPort));
             say("  (port " + webPort + " is taken on this machine: the host's web producer gets WEB_PORT=" + hostWebPort + ")");
         }
+        int managementPort = Integer.parseInt(webEnvironment.get("WEB_MANAGEMENT_PORT"));
+        if (!portFree(managementPort)) {
+            int hostManagementPort = freePort();
+            hostWebEnvironment.put("WEB_MANAGEMENT_PORT", String.valueOf(hostManagementPort));
+            say("  (port " + managementPort + " is taken on this machine: the host's web producer gets WEB_MANAGEMENT_PORT="
+                    + hostManagementPort + ")");
+        }
         Map<String, String> hostConsumerEnvironment = new LinkedHashMap<>(hostEnvironment);
         int consumerPort = Integer.parseInt(consumerEnvironment.get("CONSUMER_PORT"));
         if (!portFree(consumerPort)) {
