@@ -43,11 +43,7 @@ public record BrokerListeners(String bindHost, String outsideHost, int outsidePo
 
     /** Three free ports per node, none shared, loopback only, everything advertised as localhost: for tests. */
     public static List<BrokerListeners> onFreePorts(int nodes) {
-        Set<Integer> ports = new LinkedHashSet<>();
-        while (ports.size() < 3 * nodes) {
-            ports.add(LocalKafkaBroker.freePort());
-        }
-        Integer[] p = ports.toArray(Integer[]::new);
+        Integer[] p = LocalKafkaBroker.freePorts(3 * nodes, Set.of()).toArray(Integer[]::new);
         List<BrokerListeners> listeners = new ArrayList<>();
         for (int n = 0; n < nodes; n++) {
             listeners.add(new BrokerListeners("127.0.0.1", "localhost", p[3 * n], "localhost", p[3 * n + 1],

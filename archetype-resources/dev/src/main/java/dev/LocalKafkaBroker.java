@@ -22,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Properties;
@@ -259,7 +261,40 @@ public final class LocalKafkaBroker implements AutoCloseable {
         return process == null ? "(node " + nodeId + " was never started)" : process.logTail(lines);
     }
 
-    /** A port nobody listens on right now, for tests. */
+    /**
+     * {@code count} distinct ports nobody listens on right now and none of {@code taken}, for tests that choose
+     * several before anything listens on them. Each socket stays open until all are chosen: asked one at a time,
+     * with each socket closed before the next ask, the system may hand out one port twice.
+     */
+    public static List<Integer> freePorts(int count, Collection<Integer> taken) {
+        List<ServerSocket> held = new ArrayList<>();
+        List<Integer> ports = new ArrayList<>();
+        try {
+            for (int tries = 0; ports.size() < count; tries++) {
+                if (tries > 100 * count) {
+                    throw new IllegalStateException("no " + count + " free local ports apart from " + taken);
+                }
+                ServerSocket socket = new ServerSocket(0);
+                held.add(socket);
+                if (!taken.contains(socket.getLocalPort())) {
+                    ports.add(socket.getLocalPort());
+                }
+            }
+            return List.copyOf(ports);
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free local port", e);
+        } finally {
+            for (ServerSocket socket : held) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // only ever bound, never accepted on: nothing to lose
+                }
+            }
+        }
+    }
+
+    /** A port nobody listens on right now, for tests; {@link #freePorts} when choosing several at once. */
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
