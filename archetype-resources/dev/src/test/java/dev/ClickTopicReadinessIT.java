@@ -55,7 +55,7 @@ class ClickTopicReadinessIT {
                          "readiness-consumer", workDir.resolve("sink"), Map.of()));
                  WebProducerApp web = WebProducerApp.start(new WebProducerConfig(bootstrap, TOPIC, 0, Map.of()))) {
 
-                JsonNode webNotReady = awaitReadyz(web.baseUri(), 503, "does not exist");
+                JsonNode webNotReady = awaitReadyz(web.managementUri(), 503, "does not exist");
                 assertTrue(webNotReady.get("reason").asText().contains("click-topics"),
                         "the web producer's reason must say what creates the topic: " + webNotReady);
                 ClickConsumerApp.Health consumerNotReady = await(consumer::health,
@@ -73,7 +73,7 @@ class ClickTopicReadinessIT {
 
                 long created = System.nanoTime();
                 broker.createClickTopics(TOPIC);
-                awaitReadyz(web.baseUri(), 200, "");
+                awaitReadyz(web.managementUri(), 200, "");
                 long webReady = System.nanoTime();
                 await(consumer::health, ClickConsumerApp.Health::ready, "the consumer's /readyz");
                 long consumerReady = System.nanoTime();
@@ -89,7 +89,10 @@ class ClickTopicReadinessIT {
         }
     }
 
-    /** Polls GET /readyz until it answers {@code status} with a reason containing {@code reasonPart}. */
+    /**
+     * Polls GET /readyz on the management port (the public one gives no reason) until it answers {@code status}
+     * with a reason containing {@code reasonPart}.
+     */
     private JsonNode awaitReadyz(URI base, int status, String reasonPart) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/readyz")).timeout(Duration.ofSeconds(15)).build();
         long deadline = System.nanoTime() + WAIT.toNanos();

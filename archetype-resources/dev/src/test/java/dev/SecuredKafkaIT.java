@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -90,8 +91,11 @@ class SecuredKafkaIT {
         BrokerSettings tests = BrokerSettings.forTests(workDir.resolve("kafka"));
         BrokerSettings plain = new BrokerSettings(tests.dataDir(), List.of(tests.listeners(1)), tests.maxHeap(),
                 tests.overrides(), tests.startTimeout());
-        int securedPort = LocalKafkaBroker.freePort();
-        Map<String, String> listeners = plain.listeners(1).serverProperties();
+        BrokerListeners node = plain.listeners(1);
+        // none of the node's own ports, which nothing listens on yet
+        int securedPort = LocalKafkaBroker.freePorts(1,
+                List.of(node.outsidePort(), node.insidePort(), node.controllerPort())).get(0);
+        Map<String, String> listeners = node.serverProperties();
         Map<String, String> overrides = new HashMap<>(plain.overrides());
         overrides.put("listeners", listeners.get("listeners") + ",SECURED://127.0.0.1:" + securedPort);
         overrides.put("advertised.listeners",
@@ -146,9 +150,11 @@ class SecuredKafkaIT {
     @Order(1)
     void with_the_right_credentials_clicks_reach_the_sink() throws Exception {
         Path sinkDir = workDir.resolve("sink-right");
-        int webPort = LocalKafkaBroker.freePort();
-        ChildJvm web = startWeb("right", rightFile, webPort);
-        ChildJvm consumer = startConsumer("right", rightFile, sinkDir, LocalKafkaBroker.freePort());
+        List<Integer> ports = LocalKafkaBroker.freePorts(3, Set.of());
+        int webPort = ports.get(0);
+        int managementPort = ports.get(1);
+        ChildJvm web = startWeb("right", rightFile, webPort, managementPort);
+        ChildJvm consumer = startConsumer("right", rightFile, sinkDir, ports.get(2));
 
         List<String> eventIds = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -160,7 +166,7 @@ class SecuredKafkaIT {
         }
         // /readyz reports the last readiness probe, which runs on its own schedule: on a cold start the first one
         // may time out over SASL while the clicks already flow, so the answer is awaited, not sampled once.
-        awaitReady(web, URI.create("http://127.0.0.1:" + webPort + "/readyz"));
+        awaitReady(web, URI.create("http://127.0.0.1:" + managementPort + "/readyz"));
 
         stopApps();
         for (ChildJvm app : List.of(web, consumer)) {
@@ -178,13 +184,15 @@ class SecuredKafkaIT {
     @Order(2)
     void with_a_wrong_password_the_apps_say_so_once_stay_up_and_are_not_ready() throws Exception {
         long started = System.nanoTime();
-        int webPort = LocalKafkaBroker.freePort();
-        int consumerPort = LocalKafkaBroker.freePort();
-        ChildJvm web = startWeb("wrong", wrongFile, webPort);
+        List<Integer> ports = LocalKafkaBroker.freePorts(3, Set.of());
+        int webPort = ports.get(0);
+        int managementPort = ports.get(1);
+        int consumerPort = ports.get(2);
+        ChildJvm web = startWeb("wrong", wrongFile, webPort, managementPort);
         ChildJvm consumer = startConsumer("wrong", wrongFile, workDir.resolve("sink-wrong"), consumerPort);
 
-        String webReason = awaitNotReady(web, URI.create("http://127.0.0.1:" + webPort + "/readyz"));
-        assertTrue(webReason.contains(REFUSED_LINE + wrongFile), "web /readyz (from loopback, with detail) should"
+        String webReason = awaitNotReady(web, URI.create("http://127.0.0.1:" + managementPort + "/readyz"));
+        assertTrue(webReason.contains(REFUSED_LINE + wrongFile), "web /readyz (on the management port, with detail) should"
                 + " name the refused credentials and the file: " + webReason);
         String consumerReason = awaitNotReady(consumer, URI.create("http://127.0.0.1:" + consumerPort + "/readyz"));
         assertTrue(consumerReason.contains(REFUSED_LINE + wrongFile),
@@ -202,7 +210,7 @@ class SecuredKafkaIT {
             assertTrue(app.isAlive(), app.name() + " exited while refused (a supervisor would restart it in a loop):\n"
                     + app.logTail(40));
         }
-        assertEquals(503, get(URI.create("http://127.0.0.1:" + webPort + "/readyz")).statusCode());
+        assertEquals(503, get(URI.create("http://127.0.0.1:" + managementPort + "/readyz")).statusCode());
         assertEquals(503, get(URI.create("http://127.0.0.1:" + consumerPort + "/readyz")).statusCode());
 
         ChildJvm doctor = ChildJvm.of("listener doctor", ListenerDoctor.class.getName())
@@ -242,17 +250,19 @@ class SecuredKafkaIT {
         String lateUser = "late-" + UUID.randomUUID();
         Path lateFile = clientProperties("late.properties", lateUser, PASSWORD);
         Path sinkDir = workDir.resolve("sink-late");
-        int webPort = LocalKafkaBroker.freePort();
-        int consumerPort = LocalKafkaBroker.freePort();
-        ChildJvm web = startWeb("late", lateFile, webPort);
+        List<Integer> ports = LocalKafkaBroker.freePorts(3, Set.of());
+        int webPort = ports.get(0);
+        int managementPort = ports.get(1);
+        int consumerPort = ports.get(2);
+        ChildJvm web = startWeb("late", lateFile, webPort, managementPort);
         ChildJvm consumer = startConsumer("late", lateFile, sinkDir, consumerPort);
-        awaitNotReady(web, URI.create("http://127.0.0.1:" + webPort + "/readyz"));
+        awaitNotReady(web, URI.create("http://127.0.0.1:" + managementPort + "/readyz"));
         awaitNotReady(consumer, URI.create("http://127.0.0.1:" + consumerPort + "/readyz"));
 
         createUser(lateUser);
         String eventId = postUntilAccepted(web, webPort, "{\"itemId\":\"movie-9\",\"userId\":\"u-9\"}");
         awaitSink(sinkDir, text -> text.contains(eventId), consumer);
-        awaitReady(web, URI.create("http://127.0.0.1:" + webPort + "/readyz"));
+        awaitReady(web, URI.create("http://127.0.0.1:" + managementPort + "/readyz"));
         awaitReady(consumer, URI.create("http://127.0.0.1:" + consumerPort + "/readyz"));
 
         stopApps();
@@ -266,7 +276,8 @@ class SecuredKafkaIT {
         }
     }
 
-    private ChildJvm startWeb(String run, Path clientProperties, int port) {
+    /** The web producer in a JVM of its own; its readiness, with the reason, is on the management port. */
+    private ChildJvm startWeb(String run, Path clientProperties, int port, int managementPort) {
         ChildJvm web = ChildJvm.of("web producer", WebProducerApp.class.getName())
                 .classpath(appClasspath(WebProducerApp.class))
                 .jvmOptions(List.of("-Xmx96m"))
@@ -274,7 +285,8 @@ class SecuredKafkaIT {
                         "KAFKA_BOOTSTRAP_SERVERS", securedBootstrap,
                         "KAFKA_CLIENT_PROPERTIES", clientProperties.toString(),
                         "CLICK_TOPIC", TOPIC,
-                        "WEB_PORT", Integer.toString(port)))
+                        "WEB_PORT", Integer.toString(port),
+                        "WEB_MANAGEMENT_PORT", Integer.toString(managementPort)))
                 .log(workDir.resolve("web-" + run + ".log"))
                 .start();
         apps.add(web);

@@ -9,11 +9,12 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The web producer and the consumer as their own JVMs, configured only through the environment variables a
- * user sets (KAFKA_BOOTSTRAP_SERVERS, CLICK_TOPIC, WEB_PORT, CLICK_DATA_DIR, CLICK_CONSUMER_GROUP,
- * CONSUMER_PORT) and with the JVM options they ship with ({@link AppJvmOptions}). Callers add what differs and
+ * user sets (KAFKA_BOOTSTRAP_SERVERS, CLICK_TOPIC, WEB_PORT, WEB_MANAGEMENT_PORT, CLICK_DATA_DIR,
+ * CLICK_CONSUMER_GROUP, CONSUMER_PORT) and with the JVM options they ship with ({@link AppJvmOptions}). Callers add what differs and
  * a log file, and start them.
  */
 public final class ClickApps {
@@ -24,13 +25,19 @@ public final class ClickApps {
     private ClickApps() {
     }
 
+    /** With its management port on a free port of its own, so that runs side by side (and dev mode) do not collide. */
     public static ChildJvm.Launch webProducer(String bootstrapServers, String topic, int port) {
+        return webProducer(bootstrapServers, topic, port, LocalKafkaBroker.freePorts(1, Set.of(port)).get(0));
+    }
+
+    public static ChildJvm.Launch webProducer(String bootstrapServers, String topic, int port, int managementPort) {
         return ChildJvm.of("web producer", WebProducerApp.class.getName())
                 .jvmOptions(AppJvmOptions.web())
                 .environment(Map.of(
                         "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
                         "CLICK_TOPIC", topic,
-                        "WEB_PORT", Integer.toString(port)));
+                        "WEB_PORT", Integer.toString(port),
+                        "WEB_MANAGEMENT_PORT", Integer.toString(managementPort)));
     }
 
     public static ChildJvm.Launch consumer(String bootstrapServers, String topic, String group, Path dataDir) {

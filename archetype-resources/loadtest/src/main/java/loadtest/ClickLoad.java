@@ -127,10 +127,13 @@ public final class ClickLoad {
                 : null;
         long started = System.nanoTime();
         for (int c = 0; c < connections; c++) {
+            int connection = c;
             LatencyRecorder recorder = new LatencyRecorder();
             recorders.add(recorder);
             Thread thread = new Thread(() -> {
-                try (HttpExchange exchange = new HttpExchange(base, timeoutMillis)) {
+                // Each connection one of many clients, as real traffic is: the server bounds what each client holds.
+                try (HttpExchange exchange = new HttpExchange(base, timeoutMillis,
+                        LoopbackClients.forConnection(connection))) {
                     while (true) {
                         long sequence = nextSequence.getAndIncrement();
                         long due = schedule.dueNanos(sequence);

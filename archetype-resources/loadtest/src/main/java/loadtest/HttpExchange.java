@@ -7,6 +7,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -34,20 +35,36 @@ public final class HttpExchange implements AutoCloseable {
     private final InetSocketAddress address;
     private final String hostHeader;
     private final int timeoutMillis;
+    private final InetAddress localAddress;
     private Socket socket;
     private OutputStream out;
     private InputStream in;
 
     public HttpExchange(URI base, int timeoutMillis) {
+        this(base, timeoutMillis, null);
+    }
+
+    /**
+     * @param localAddress the address to connect from (null: any): on Linux every address of 127.0.0.0/8 reaches
+     *                     this machine, so a test can be many clients, each with an address of its own
+     */
+    public HttpExchange(URI base, int timeoutMillis, InetAddress localAddress) {
         this.address = new InetSocketAddress(base.getHost(), base.getPort());
         this.hostHeader = base.getHost() + ":" + base.getPort();
         this.timeoutMillis = timeoutMillis;
+        this.localAddress = localAddress;
     }
 
     /** POSTs a JSON body; reconnects first if the last answer closed the connection. */
     public Response postJson(String path, byte[] body) throws IOException {
+        return postJson(path, body, "");
+    }
+
+    /** The same with more header lines, each ending in CRLF ({@code "X-Forwarded-For: 203.0.113.9\r\n"}). */
+    public Response postJson(String path, byte[] body, String headerLines) throws IOException {
         String head = "POST " + path + " HTTP/1.1\r\n"
                 + "Host: " + hostHeader + "\r\n"
+                + headerLines
                 + "Content-Type: application/json\r\n"
                 + "Content-Length: " + body.length + "\r\n\r\n";
         return send(head.getBytes(StandardCharsets.US_ASCII), body);
@@ -168,6 +185,9 @@ public final class HttpExchange implements AutoCloseable {
     private void connectIfNeeded() throws IOException {
         if (socket == null) {
             Socket fresh = new Socket();
+            if (localAddress != null) {
+                fresh.bind(new InetSocketAddress(localAddress, 0));
+            }
             fresh.setTcpNoDelay(true);
             fresh.setSoTimeout(timeoutMillis);
             fresh.connect(address, timeoutMillis);

@@ -481,7 +481,7 @@ class BrowserClicksIT {
     }
 
     private static double webMetric(String sample) throws Exception {
-        String text = http.send(HttpRequest.newBuilder(URI.create(collector + "/metrics")).build(),
+        String text = http.send(HttpRequest.newBuilder(web.managementUri().resolve("/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         return text.lines().filter(line -> line.startsWith(sample + " ")).findFirst()
                 .map(line -> Double.parseDouble(line.substring(sample.length() + 1).trim())).orElse(0.0);

@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,6 +73,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 #else
  *   <li>a click POSTed to the web container's published port is stored in the consumer's volume exactly once;</li>
 #end
+ *   <li>the web container's management port is not published: from the host it refuses connections and the click
+ *       port has no {@code /metrics} (404), while from another container on the compose network (the consumer's) its
+ *       {@code /metrics} answers 200;</li>
  *   <li>in a container on the compose network (the web container) every service name resolves, the listener
  *       doctor says OK on INSIDE, and the OUTSIDE address fails there, as it must;</li>
  *   <li>{@code docker compose down -v} leaves no container, network or volume behind.</li>
@@ -113,6 +117,8 @@ class ComposeStackIT {
     private static boolean diagnosed;
     /** Why the stack cannot run here (no Docker API or no Compose v2.20+), or null. */
     private static String skipReason;
+    /** The web's management port was free on this machine before `up`: a refused connection then shows it unpublished. */
+    private static boolean managementPortFreeBefore;
 
     @BeforeAll
     static void upAndHealthy() throws Exception {
@@ -158,6 +164,7 @@ class ComposeStackIT {
             compose.run(COMMAND_TIMEOUT, "down", "-v", "--remove-orphans");
         }
         List<String> busy = busyPorts();
+        managementPortFreeBefore = portFree(variables.get("WEB_MANAGEMENT_PORT"));
         if (!busy.isEmpty()) {
             check("published ports free", () -> {
                 throw new AssertionError("port(s) " + busy + " of .env are in use on this machine: is this project's"
@@ -303,6 +310,62 @@ class ComposeStackIT {
 
     @Test
     @Order(3)
+    void metricsAreNotOnTheClickPort() {
+        String webPort = variables.get("WEB_PORT");
+        check("no /metrics on the click port 127.0.0.1:" + webPort, () -> {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/metrics"))
+                    .timeout(Duration.ofSeconds(15)).GET().build();
+            HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, response.statusCode(), "GET /metrics on the published click port must be 404 (the metrics"
+                    + " are on the management port, WEB_MANAGEMENT_PORT): " + response.body());
+            return "GET /metrics -> 404";
+        });
+    }
+
+    @Test
+    @Order(4)
+    void managementPortIsNotPublished() {
+        String managementPort = variables.get("WEB_MANAGEMENT_PORT");
+        check("management port " + managementPort + " not published, its /metrics answering on the compose network", () -> {
+            // compose's view: no publisher of the web container maps it to the host
+            ComposeCli.Result ps = compose.run(COMMAND_TIMEOUT, "ps", "--format", "json", "web");
+            List<String> publishers = new ArrayList<>();
+            for (JsonNode container : containers(ps.output())) {
+                for (JsonNode publisher : container.path("Publishers")) {
+                    if (publisher.path("TargetPort").asText().equals(managementPort)
+                            && publisher.path("PublishedPort").asInt() != 0) {
+                        publishers.add(publisher.toString());
+                    }
+                }
+            }
+            assertEquals(List.of(), publishers, "the web container's management port is published on the host");
+            // the host's view: nothing answers there (unless something of this machine held the port before `up`)
+            String fromHost;
+            if (managementPortFreeBefore) {
+                try (Socket socket = new Socket()) {
+                    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(managementPort)),
+                            2_000);
+                    throw new AssertionError("127.0.0.1:" + managementPort + " accepts connections from the host: the"
+                            + " management port must stay on the compose network");
+                } catch (IOException refused) {
+                    fromHost = "127.0.0.1:" + managementPort + " refused from the host (" + refused.getMessage() + ")";
+                }
+            } else {
+                fromHost = "not tried from the host: port " + managementPort + " was in use on this machine before `up`";
+            }
+            // the compose network's view (a Prometheus there): another container reaches /metrics on web:<port>
+            ComposeCli.Result metrics = compose.run(COMMAND_TIMEOUT, "exec", "-T", "consumer", "bash", "-c",
+                    "exec 3<>/dev/tcp/web/" + managementPort + " && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3"
+                            + " && head -c 12 <&3");
+            assertTrue(metrics.ok() && metrics.output().contains(" 200"), "GET /metrics on web:" + managementPort
+                    + " from the consumer container (exit " + metrics.exitCode() + "):\n" + indent(metrics.tail(5)));
+            return "no publisher in compose ps; " + fromHost + "; GET /metrics on web:" + managementPort
+                    + " from the consumer container -> 200";
+        });
+    }
+
+    @Test
+    @Order(5)
     void serviceNamesResolveOnTheComposeNetwork() {
         List<String> services = new ArrayList<>();
         brokerFile.nodes().forEach(node -> services.add(node.service()));
@@ -325,7 +388,7 @@ class ComposeStackIT {
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void doctorInTheWebContainerSaysOkOnInside() {
         check("listener doctor in the web container (INSIDE, " + variables.get("KAFKA_INSIDE_BOOTSTRAP_SERVERS") + ")", () -> {
             ComposeCli.Result doctor = doctorInWeb(Map.of());
@@ -336,7 +399,7 @@ class ComposeStackIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void outsideAddressFailsFromTheComposeNetwork() {
         String outside = String.join(",", outsideAddresses);
         check("OUTSIDE " + outside + " fails in the web container", () -> {
@@ -348,7 +411,7 @@ class ComposeStackIT {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void downLeavesNothingBehind() {
         check("docker compose down -v leaves nothing behind", () -> {
             ComposeCli.Result down = compose.run(COMMAND_TIMEOUT, "down", "-v", "--remove-orphans");
@@ -518,15 +581,16 @@ class ComposeStackIT {
             ports.add(variables.get("POSTGRES_PORT"));
         }
 #end
-        List<String> busy = new ArrayList<>();
-        for (String port : ports) {
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(port)));
-            } catch (IOException e) {
-                busy.add(port);
-            }
+        return ports.stream().filter(port -> !portFree(port)).toList();
+    }
+
+    private static boolean portFree(String port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(port)));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
-        return busy;
     }
 
     private static synchronized void report(String result, String check, String detail) {

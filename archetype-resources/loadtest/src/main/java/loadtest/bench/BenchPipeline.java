@@ -31,6 +31,8 @@ final class BenchPipeline implements AutoCloseable {
     final LocalKafkaBroker broker;
     ChildJvm web;
     int webPort;
+    /** The web producer's management port: its /metrics. */
+    int webManagementPort;
     ChildJvm consumer;
 #if( $sink == "postgres" )
     /** The PostgreSQL sink's database, started by its catch-up step. */
@@ -52,6 +54,10 @@ final class BenchPipeline implements AutoCloseable {
         broker.createTopics(LocalKafkaBroker.CLICK_TOPIC_PARTITIONS, broker.settings().replicationFactor(), RAW_TOPIC);
         broker.createClickTopics(CLICK_TOPIC);
         return new BenchPipeline(options, work, broker);
+    }
+
+    URI webManagementBase() {
+        return ClickApps.baseUri(webManagementPort);
     }
 
     URI webBase() {

@@ -70,7 +70,8 @@ class BrokerStallFaultIT {
                 public void onAnswer(long seq, HttpExchange.Response response, long due, long sent, long done) {
                     ledger.onAnswer(seq, response, due, sent, done);
                     boolean stopped = stoppedAt.get() != 0 && resumedAt.get() == 0;
-                    if (stopped && response.status() == 503 && response.bodyText().contains("its limit")) {
+                    if (stopped && response.status() == 503
+                            && response.bodyText().contains("clicks waiting for Kafka as it takes")) {
                         synchronized (overloadedWhileStopped) {
                             overloadedWhileStopped.record(done - sent);
                         }

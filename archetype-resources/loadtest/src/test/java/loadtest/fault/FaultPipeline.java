@@ -7,6 +7,7 @@ import ${package}.consumer.postgres.PostgresSinkConfig;
 import ${package}.dev.LocalPostgres;
 #end
 import ${package}.dev.process.ChildJvm;
+import ${package}.loadtest.AppJvmOptions;
 import ${package}.loadtest.ClickApps;
 import ${package}.loadtest.SinkContents;
 #if( $sink == "postgres" )
@@ -35,6 +36,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * The pipeline a fault test breaks: a real broker ({@link LocalKafkaBroker}, killable and restartable on the
@@ -49,7 +51,10 @@ final class FaultPipeline implements AutoCloseable {
 
     final Path dir;
     final LocalKafkaBroker broker;
-    final int webPort = LocalKafkaBroker.freePort();
+    private final List<Integer> webPorts = LocalKafkaBroker.freePorts(2, Set.of());
+    final int webPort = webPorts.get(0);
+    /** The web producer's management port: /metrics and the detailed /readyz. */
+    final int webManagementPort = webPorts.get(1);
     ChildJvm web;
     ChildJvm consumer;
     private int consumerStarts;
@@ -80,8 +85,22 @@ final class FaultPipeline implements AutoCloseable {
 
     /** Starts the web producer and waits for its first 202 (that click is not counted by any test). */
     ChildJvm startWeb() {
+        return startWeb(Map.of());
+    }
+
+    /** The same, with further environment variables (trusted proxies, say). */
+    ChildJvm startWeb(Map<String, String> environment) {
+        return startWeb(environment, List.of());
+    }
+
+    /** The same, with JVM options after web/jvm.options' (a GC log, say: nothing that changes its bounds). */
+    ChildJvm startWeb(Map<String, String> environment, List<String> moreJvmOptions) {
         webStarts++;
-        web = ClickApps.webProducer(broker.bootstrapServers(), TOPIC, webPort)
+        List<String> options = new ArrayList<>(AppJvmOptions.web());
+        options.addAll(moreJvmOptions);
+        web = ClickApps.webProducer(broker.bootstrapServers(), TOPIC, webPort, webManagementPort)
+                .jvmOptions(options)
+                .environment(environment)
                 .log(dir.resolve("web-producer-" + webStarts + ".log"))
                 .start();
         long ready = ClickApps.awaitFirstAccepted(web, base(), Duration.ofSeconds(60));
@@ -164,6 +183,10 @@ final class FaultPipeline implements AutoCloseable {
 
     URI base() {
         return ClickApps.baseUri(webPort);
+    }
+
+    URI managementBase() {
+        return ClickApps.baseUri(webManagementPort);
     }
 
     Path sinkDir() {
