@@ -81,9 +81,8 @@ final class ClickConsumerLoop implements Runnable {
     /** Each topic's id as Kafka said it in this rebalance; asked again in the next one. Loop thread only. */
     private final TopicIds topicIds;
     private final Map<String, Uuid> topicIdsThisRebalance = new HashMap<>();
-    /** Since when the sink cannot store (nanoTime; 0: it can), and why; loop thread only. */
-    private long sinkDownSince;
-    private String sinkProblem = "";
+    /** What of the sink's outages is logged: their start, a changed reason at most every 30 s, their end. */
+    private final SinkOutageLog sinkOutages = new SinkOutageLog();
     /** Batches the sink could not store and that are read again: its outages, and batches fenced off. */
     private volatile long sinkRetries;
     private volatile long batchesFenced;
@@ -250,7 +249,7 @@ final class ClickConsumerLoop implements Runnable {
                 pending.removeAll(List.of(partition));
                 consumer.resume(List.of(partition));
                 log.info("{}: claimed after {} ms", partition, waited / 1_000_000);
-            } else if (pending.refused(partition, now) && sinkDownSince == 0) {
+            } else if (pending.refused(partition, now) && !sinkOutages.down()) {
                 log.warn("{}: the sink still refuses the partition after {} s: another process holds it{}. A"
                         + " consumer of this group that the group gave up on but that still runs lets go when it"
                         + " notices; one that hangs must be stopped; a consumer of another group must use its own"
@@ -310,30 +309,25 @@ final class ClickConsumerLoop implements Runnable {
     }
 
     /**
-     * The sink cannot store: logged once (the password never: the sink's message is written without it), shown on
-     * /readyz, and every claimed partition paused and handed to the claim retries, so that nothing is fetched or
-     * committed until the sink answers; then each resumes from what the sink has stored.
+     * The sink cannot store: logged when the outage starts and then only when its reason changed, at most every
+     * 30 s (the password never: the sink's message is written without it); shown on /readyz at every try; and every
+     * claimed partition paused and handed to the claim retries, so that nothing is fetched or committed until the
+     * sink answers; then each resumes from what the sink has stored.
      */
     private void sinkUnavailable(SinkUnavailableException e) {
         long now = System.nanoTime();
-        if (sinkDownSince == 0 || !e.getMessage().equals(sinkProblem)) {
+        if (sinkOutages.unavailable(e.getMessage(), now)) {
             log.error("The sink cannot store clicks: {}. Nothing is committed; trying again with a growing pause",
                     e.getMessage());
         }
-        if (sinkDownSince == 0) {
-            sinkDownSince = now;
-        }
-        sinkProblem = e.getMessage();
         status.sinkProblem("the sink cannot store clicks: " + e.getMessage());
         reclaimLater(now);
     }
 
     private void sinkAvailable() {
-        if (sinkDownSince != 0) {
-            log.info("The sink stores clicks again (it could not for {} s)",
-                    (System.nanoTime() - sinkDownSince) / 1_000_000_000);
-            sinkDownSince = 0;
-            sinkProblem = "";
+        Duration down = sinkOutages.available(System.nanoTime());
+        if (down != null) {
+            log.info("The sink stores clicks again (it could not for {} s)", down.toSeconds());
             status.sinkProblem("");
         }
     }
