@@ -16,12 +16,12 @@ class SinkOutageLogTest {
     private static final long MS = 1_000_000L;
     private static final long START = 5_000 * MS;
 
-    /** The four reasons of a PostgreSQL stop as one CI run saw them, within 166 ms. */
+    /** The four reasons of a stopping database as one CI run saw them, within 166 ms. */
     private static final String[] STOPPING = {
-            "PostgreSQL cannot be reached (FATAL: terminating connection due to administrator command)",
-            "PostgreSQL cannot be reached (FATAL: the database system is shutting down)",
-            "PostgreSQL cannot be reached (The connection attempt failed.)",
-            "PostgreSQL cannot be reached (Connection to 127.0.0.1:37297 refused.)"};
+            "the database at db:5432 cannot be reached (FATAL: terminating connection due to administrator command)",
+            "the database at db:5432 cannot be reached (FATAL: the database system is shutting down)",
+            "the database at db:5432 cannot be reached (The connection attempt failed.)",
+            "the database at db:5432 cannot be reached (Connection to 127.0.0.1:37297 refused.)"};
 
     @Test
     void a_database_that_stops_is_one_line_however_many_reasons_it_passes_through() {
